@@ -1,0 +1,1 @@
+"""frvsr: temporal video super-resolution."""
