@@ -1,0 +1,150 @@
+"""FRVSR: the frame-recurrent video SR wrapper (Sajjadi, Vemulapalli, Brown, CVPR 2018).
+
+Each output frame is produced by an SR backbone from the current LR frame and the previous
+SR output warped onto it with the LR flow from ``flow_net`` (upsampled to HR), rearranged
+by space-to-depth. The first frame of a shot uses a zero previous estimate.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+from torch import Tensor, nn
+
+from frvsr.models.blocks import upsample_bicubic_tecogan
+from frvsr.ops.warp import flow_warp, space_to_depth, upsample_flow
+
+FlowUpsampling = Literal["bilinear", "bicubic_tecogan"]
+
+
+@dataclass
+class FRVSROutput:
+    """What ``FRVSR.forward`` returns (one type for training and evaluation).
+
+    sr: ``B,T,C,H,W`` SR frames. flow: ``B,T-1,2,h,w`` LR backward flow of frame t to t-1
+    (t = 1..T-1). lr_warped: ``B,T-1,C,h,w`` LR frame t-1 warped onto frame t (flow loss).
+    """
+
+    sr: Tensor
+    flow: Tensor
+    lr_warped: Tensor
+
+
+@dataclass
+class FRVSRState:
+    """Streaming state between ``FRVSR.step`` calls: the previous LR frame ``B,C,h,w`` and
+    the previous SR output ``B,C,H,W``."""
+
+    lr_prev: Tensor
+    sr_prev: Tensor
+
+
+class FRVSR(nn.Module):
+    """Frame-recurrent video SR.
+
+    Args:
+        flow_net: module ``(lr_curr, lr_prev) -> B,2,h,w`` backward flow (e.g. ``FNet()``).
+        sr_net: callable (a Hydra ``_partial_``, a class, a ``functools.partial``) that FRVSR
+            calls as ``sr_net(in_channels=(scale**2 + 1) * C, out_channels=C, scale=scale)``;
+            the backbone gets the LR frame first, then the space-to-depth of the warped
+            previous estimate, and its skip upsamples the LR frame.
+        scale: 2, 3 or 4.
+        num_channels: colour channels C (3 for RGB).
+        flow_upsampling: ``"bilinear"`` (``frvsr.ops.upsample_flow``) or
+            ``"bicubic_tecogan"`` (TecoGAN-PyTorch's BD models upsample flows with their
+            bicubic; needed only to reproduce those checkpoints exactly).
+    """
+
+    def __init__(
+        self,
+        flow_net: nn.Module,
+        sr_net: Callable[..., nn.Module],
+        scale: int = 4,
+        num_channels: int = 3,
+        flow_upsampling: FlowUpsampling = "bilinear",
+    ) -> None:
+        super().__init__()
+        if scale not in (2, 3, 4):
+            raise ValueError(f"FRVSR supports scale 2, 3 or 4, got {scale}")
+        if isinstance(sr_net, nn.Module):
+            raise TypeError(
+                "FRVSR(sr_net=...) takes a callable that builds the backbone (e.g. "
+                "functools.partial(SRResNet, num_block=16) or a Hydra `_partial_: true` "
+                "config), not a built module: FRVSR fills in in_channels/out_channels/scale"
+            )
+        if flow_upsampling not in ("bilinear", "bicubic_tecogan"):
+            raise ValueError(f"unknown flow_upsampling {flow_upsampling!r}")
+        self.scale = scale
+        self.num_channels = num_channels
+        self.flow_upsampling = flow_upsampling
+        self.flow_net = flow_net
+        self.sr_net = sr_net(
+            in_channels=(scale**2 + 1) * num_channels, out_channels=num_channels, scale=scale
+        )
+
+    def upsample_flow(self, flow: Tensor) -> Tensor:
+        """LR flow ``B,2,h,w`` -> HR flow ``B,2,H,W`` in HR pixels."""
+        if self.flow_upsampling == "bicubic_tecogan":
+            return upsample_bicubic_tecogan(flow, self.scale) * self.scale
+        return upsample_flow(flow, self.scale)
+
+    def _sr(self, lr_t: Tensor, prev_estimate: Tensor) -> Tensor:
+        return self.sr_net(torch.cat([lr_t, prev_estimate], dim=1))
+
+    def _warp_estimate(self, sr_prev: Tensor, lr_flow: Tensor) -> Tensor:
+        return space_to_depth(flow_warp(sr_prev, self.upsample_flow(lr_flow)), self.scale)
+
+    def _zero_estimate(self, lr_t: Tensor) -> Tensor:
+        b, c, h, w = lr_t.shape
+        return lr_t.new_zeros(b, c * self.scale**2, h, w)
+
+    def forward(self, lr: Tensor) -> FRVSROutput:
+        """Run a whole clip ``lr: B,T,C,h,w`` (first frame with a zero previous estimate)."""
+        if lr.dim() != 5 or lr.shape[2] != self.num_channels:
+            raise ValueError(
+                f"FRVSR.forward expects B,T,{self.num_channels},h,w, got {tuple(lr.shape)}"
+            )
+        b, t, c, h, w = lr.shape
+        curr = lr[:, 1:].reshape(b * (t - 1), c, h, w)
+        prev = lr[:, :-1].reshape(b * (t - 1), c, h, w)
+        if t > 1:
+            # All T-1 flows in one batched call: they depend on LR frames only.
+            flow = self.flow_net(curr, prev)
+            lr_warped = flow_warp(prev, flow)
+        else:
+            flow, lr_warped = lr.new_zeros(0, 2, h, w), lr.new_zeros(0, c, h, w)
+        flow = flow.reshape(b, t - 1, 2, h, w)
+        sr_frames = [self._sr(lr[:, 0], self._zero_estimate(lr[:, 0]))]
+        for i in range(1, t):
+            estimate = self._warp_estimate(sr_frames[-1], flow[:, i - 1])
+            sr_frames.append(self._sr(lr[:, i], estimate))
+        return FRVSROutput(
+            sr=torch.stack(sr_frames, dim=1),
+            flow=flow,
+            lr_warped=lr_warped.reshape(b, t - 1, c, h, w),
+        )
+
+    def reset(self) -> None:
+        """The state that starts a new shot (scene cut): ``state = model.reset()``."""
+        return None
+
+    def step(self, lr_t: Tensor, state: FRVSRState | None = None) -> tuple[Tensor, FRVSRState]:
+        """Stream one frame ``lr_t: B,C,h,w`` -> (``sr_t: B,C,H,W``, new state).
+
+        ``state=None`` starts a new shot. Frame by frame this equals ``forward``.
+        """
+        if state is None:
+            estimate = self._zero_estimate(lr_t)
+        else:
+            if state.lr_prev.shape != lr_t.shape:
+                raise ValueError(
+                    f"FRVSR.step: frame {tuple(lr_t.shape)} does not match the state's "
+                    f"{tuple(state.lr_prev.shape)}; pass state=None (model.reset()) when the "
+                    "resolution or batch changes"
+                )
+            lr_flow = self.flow_net(lr_t, state.lr_prev)
+            estimate = self._warp_estimate(state.sr_prev, lr_flow)
+        sr_t = self._sr(lr_t, estimate)
+        return sr_t, FRVSRState(lr_prev=lr_t, sr_prev=sr_t)
