@@ -1,0 +1,89 @@
+"""Adversarial losses: vanilla (BCE), LSGAN, hinge and relativistic average (ESRGAN).
+
+`weight` scales only the generator term, as in BasicSR/TecoGAN: the discriminator
+always minimises its own unweighted objective.
+"""
+from __future__ import annotations
+
+import torch.nn.functional as F
+from torch import Tensor
+
+from frvsr.losses.base import WeightedLoss
+
+GAN_TYPES = ("vanilla", "lsgan", "hinge", "ragan")
+
+
+def _bce(logits: Tensor, target: float) -> Tensor:
+    return F.binary_cross_entropy_with_logits(
+        logits, logits.new_full(logits.shape, target), reduction="none"
+    )
+
+
+class AdversarialLoss(WeightedLoss):
+    """Generator and discriminator objectives on raw discriminator logits (any shape)."""
+
+    def __init__(
+        self, gan_type: str = "vanilla", weight: float = 0.01, reduction: str = "mean"
+    ) -> None:
+        super().__init__(weight=weight, reduction=reduction)
+        if gan_type not in GAN_TYPES:
+            raise ValueError(
+                f"AdversarialLoss: gan_type={gan_type!r} is not one of {GAN_TYPES}; "
+                "fix loss.adversarial_loss.gan_type"
+            )
+        if reduction == "none":
+            raise ValueError("AdversarialLoss: reduction='none' is not supported; use mean or sum")
+        self.gan_type = gan_type
+
+    @property
+    def needs_real_for_generator(self) -> bool:
+        """Relativistic losses compare against real logits in the generator step too."""
+        return self.gan_type == "ragan"
+
+    def generator(self, fake: Tensor, real: Tensor | None = None) -> Tensor:
+        """Weighted generator loss; `real` (detached by the caller) only for `ragan`."""
+        if self.gan_type == "vanilla":
+            term = _bce(fake, 1.0)
+        elif self.gan_type == "lsgan":
+            term = (fake - 1.0).square()
+        elif self.gan_type == "hinge":
+            term = -fake
+        else:
+            if real is None:
+                raise ValueError("AdversarialLoss(ragan).generator needs the real logits")
+            term = 0.5 * (_bce(real - fake.mean(), 0.0) + _bce(fake - real.mean(), 1.0))
+        return self.reduce(term)
+
+    def discriminator(self, real: Tensor, fake: Tensor) -> dict[str, Tensor]:
+        """Unweighted discriminator terms: `d_real` and `d_fake` (their sum is minimised)."""
+        if self.gan_type == "vanilla":
+            terms = (_bce(real, 1.0), _bce(fake, 0.0))
+        elif self.gan_type == "lsgan":
+            terms = ((real - 1.0).square(), fake.square())
+        elif self.gan_type == "hinge":
+            terms = (F.relu(1.0 - real), F.relu(1.0 + fake))
+        else:
+            terms = (_bce(real - fake.mean(), 1.0), _bce(fake - real.mean(), 0.0))
+        red = (lambda t: t.mean()) if self.reduction == "mean" else (lambda t: t.sum())
+        return {"d_real": red(terms[0]), "d_fake": red(terms[1])}
+
+
+class FeatureMatchingLoss(WeightedLoss):
+    """L1 between discriminator features of fake and (detached) real inputs, per layer.
+
+    Averaged over layers so the weight does not depend on the discriminator's depth.
+    """
+
+    def __init__(self, weight: float = 1.0, reduction: str = "mean") -> None:
+        super().__init__(weight=weight, reduction=reduction)
+        if reduction == "none":
+            raise ValueError("FeatureMatchingLoss: reduction='none' is not supported")
+
+    def forward(self, fake_feats: list[Tensor], real_feats: list[Tensor]) -> Tensor:
+        if not fake_feats or len(fake_feats) != len(real_feats):
+            raise ValueError(
+                f"FeatureMatchingLoss: got {len(fake_feats)} fake and {len(real_feats)} real "
+                "feature maps; the discriminator must return the same non-empty list for both"
+            )
+        terms = [self.reduce((f - r.detach()).abs()) for f, r in zip(fake_feats, real_feats)]
+        return sum(terms[1:], terms[0]) / len(terms)

@@ -1,0 +1,46 @@
+"""Shared interface of every loss: a module with a `weight` and a `reduction`.
+
+Each loss returns the already-weighted value, so a training step sums the terms it
+gets and logs each one under its own name (`train/<name>`).
+"""
+from __future__ import annotations
+
+from torch import Tensor, nn
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+class WeightedLoss(nn.Module):
+    """Base class: validates `weight` and `reduction` and applies them."""
+
+    def __init__(self, weight: float = 1.0, reduction: str = "mean") -> None:
+        super().__init__()
+        if reduction not in REDUCTIONS:
+            raise ValueError(
+                f"{type(self).__name__}: reduction={reduction!r} is not one of {REDUCTIONS}; "
+                "set loss.<name>.reduction accordingly"
+            )
+        if weight < 0:
+            raise ValueError(
+                f"{type(self).__name__}: weight={weight} is negative; use a weight >= 0"
+            )
+        self.weight = float(weight)
+        self.reduction = reduction
+
+    @property
+    def active(self) -> bool:
+        """False when the weight is 0: callers skip the (possibly costly) computation."""
+        return self.weight > 0
+
+    def reduce(self, elementwise: Tensor) -> Tensor:
+        """Apply the reduction, then the weight."""
+        if self.reduction == "mean":
+            out = elementwise.mean()
+        elif self.reduction == "sum":
+            out = elementwise.sum()
+        else:
+            out = elementwise
+        return out * self.weight
+
+    def extra_repr(self) -> str:
+        return f"weight={self.weight}, reduction={self.reduction!r}"
