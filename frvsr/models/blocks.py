@@ -7,6 +7,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from frvsr.ops.resize import upsample_bicubic_phase0
+
 SkipMode = Literal["bilinear", "bicubic_phase0", "bicubic_tecogan", "none"]
 SKIP_MODES: tuple[str, ...] = ("bilinear", "bicubic_phase0", "bicubic_tecogan", "none")
 
@@ -87,9 +89,6 @@ def upsample_skip(x: Tensor, scale: int, mode: str) -> Tensor:
     if mode == "bilinear":
         return F.interpolate(x, scale_factor=scale, mode="bilinear", align_corners=False)
     if mode == "bicubic_phase0":
-        # Lazy import: frvsr.ops.resize is owned by the data package and optional here.
-        from frvsr.ops.resize import upsample_bicubic_phase0
-
         return upsample_bicubic_phase0(x, scale)
     if mode == "bicubic_tecogan":
         return upsample_bicubic_tecogan(x, scale)

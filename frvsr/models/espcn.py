@@ -1,0 +1,45 @@
+"""ESPCN: a tiny sub-pixel network (Shi et al. 2016) cheap enough for per-frame use on a
+phone or in a browser."""
+from __future__ import annotations
+
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from frvsr.models.blocks import SkipMode, check_scale, check_skip_mode, upsample_skip
+
+
+class ESPCN(nn.Module):
+    """conv 5x5 (``num_feat``) + tanh, ``num_block`` conv 3x3 (``num_feat // 2``) + tanh,
+    conv 3x3 to ``out_channels * scale**2``, pixel shuffle, plus an upsampled skip of the
+    first ``out_channels`` input channels (``skip``, default bilinear: the convs learn only
+    the residual, which trains faster than the paper's skip-less net). All convolutions run
+    at LR resolution, so the cost per output pixel is tiny.
+    """
+
+    def __init__(
+        self,
+        in_channels: int = 3,
+        out_channels: int = 3,
+        num_feat: int = 64,
+        num_block: int = 1,
+        scale: int = 4,
+        skip: SkipMode = "bilinear",
+    ) -> None:
+        super().__init__()
+        check_scale("ESPCN", scale, (2, 3, 4))
+        check_skip_mode(skip)
+        self.scale = scale
+        self.out_channels = out_channels
+        self.skip = skip
+        mid = max(num_feat // 2, 1)
+        layers: list[nn.Module] = [nn.Conv2d(in_channels, num_feat, 5, 1, 2), nn.Tanh()]
+        cin = num_feat
+        for _ in range(num_block):
+            layers += [nn.Conv2d(cin, mid, 3, 1, 1), nn.Tanh()]
+            cin = mid
+        layers.append(nn.Conv2d(cin, out_channels * scale**2, 3, 1, 1))
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, x: Tensor) -> Tensor:
+        out = F.pixel_shuffle(self.body(x), self.scale)
+        return out + upsample_skip(x[:, : self.out_channels], self.scale, self.skip)
