@@ -1,0 +1,151 @@
+"""Load published or own weights into frvsr models from an explicit local path.
+
+Accepted files (``torch.load(weights_only=True)``, nothing executes, nothing downloads):
+
+* a plain state dict, possibly with a ``module.`` (DataParallel) or other common prefix
+  (``generator.``, ``net_g.``, ...: any prefix under which the model's keys appear);
+* BasicSR / Real-ESRGAN files ``{"params_ema": ..., "params": ...}`` (EMA preferred);
+* ``{"state_dict": ...}`` files (Lightning checkpoints, frvsr's own);
+* TecoGAN-PyTorch FRNet checkpoints (``fnet.*``, ``srnet.conv_in/resblocks/conv_up/conv_out``)
+  mapped onto ``FRVSR(FNet, FRVSRNet)``. To reproduce their outputs exactly build the model
+  with :func:`build_tecogan_frnet` (their bicubic skip and flow upsampling for BD, their FNet
+  size handling); other configurations load the same weights but compute slightly
+  different skips.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+from frvsr.models.flownet import FNet
+from frvsr.models.frvsr import FRVSR
+from frvsr.models.frvsr_net import FRVSRNet
+
+_WRAPPER_KEYS = ("params_ema", "params", "state_dict", "model", "generator")
+_TECOGAN_SRNET = [
+    (r"^srnet\.conv_in\.0\.", "sr_net.conv_in."),
+    (r"^srnet\.resblocks\.(\d+)\.conv\.0\.", r"sr_net.body.\1.conv1."),
+    (r"^srnet\.resblocks\.(\d+)\.conv\.2\.", r"sr_net.body.\1.conv2."),
+    (r"^srnet\.conv_up\.0\.", "sr_net.upsample.0."),
+    (r"^srnet\.conv_up\.2\.", "sr_net.upsample.1."),
+    (r"^srnet\.conv_out\.", "sr_net.conv_out."),
+    (r"^fnet\.", "flow_net."),
+]
+
+
+class CheckpointMismatchError(RuntimeError):
+    """A checkpoint's keys or shapes do not fit the model; the message lists the first ones."""
+
+
+def build_tecogan_frnet(
+    num_feat: int = 64, num_block: int = 16, degradation: str = "BD", scale: int = 4
+) -> FRVSR:
+    """``FRVSR(FNet, FRVSRNet)`` configured exactly as TecoGAN-PyTorch's ``FRNet``.
+
+    BD: their a=-0.75 phase-0 bicubic for both the SR skip and the flow upsampling; BI:
+    bilinear for both. FNet uses their size handling (``size_policy="reflect_flow"``).
+    Their FRVSR model is 10-64, TecoGAN 16-64.
+    """
+    if degradation not in ("BD", "BI"):
+        raise ValueError(f"TecoGAN degradation is 'BD' or 'BI', got {degradation!r}")
+    mode = "bicubic_tecogan" if degradation == "BD" else "bilinear"
+    sr_net = functools.partial(FRVSRNet, num_feat=num_feat, num_block=num_block, skip=mode)
+    return FRVSR(FNet(size_policy="reflect_flow"), sr_net, scale=scale, flow_upsampling=mode)
+
+
+def _unwrap(obj: object, path: Path) -> dict[str, Tensor]:
+    if isinstance(obj, Mapping):
+        for key in _WRAPPER_KEYS:
+            if isinstance(obj.get(key), Mapping):
+                return _unwrap(obj[key], path)
+        tensors = {k: v for k, v in obj.items() if isinstance(v, Tensor)}
+        if tensors:
+            return tensors
+    raise CheckpointMismatchError(
+        f"{path}: no state dict found (expected tensors, or one of {_WRAPPER_KEYS})"
+    )
+
+
+def _map_tecogan(state: dict[str, Tensor], model: FRVSR) -> dict[str, Tensor]:
+    out: dict[str, Tensor] = {}
+    for key, value in state.items():
+        if key.endswith("upsample_func.kernels"):
+            # Their bicubic taps are a constant buffer; we compute the same ones.
+            if getattr(model.sr_net, "skip", None) != "bicubic_tecogan":
+                warnings.warn(
+                    "TecoGAN BD checkpoint loaded into a model without its bicubic skip; use "
+                    "build_tecogan_frnet(degradation='BD') to reproduce its outputs",
+                    stacklevel=3,
+                )
+            continue
+        for pattern, repl in _TECOGAN_SRNET:
+            if re.match(pattern, key):
+                key = re.sub(pattern, repl, key)
+                break
+        out[key] = value
+    return out
+
+
+def _strip_prefix(state: dict[str, Tensor], model_keys: set[str]) -> dict[str, Tensor]:
+    if set(state) & model_keys:
+        return state
+    # Find the prefix under which the model's keys appear (e.g. "module.", "generator.").
+    for key in state:
+        for mk in model_keys:
+            if key.endswith("." + mk):
+                prefix = key[: len(key) - len(mk)]
+                stripped = {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
+                if len(set(stripped) & model_keys) >= len(stripped) // 2:
+                    return stripped
+    return state
+
+
+def _fmt(items: list[str], n: int = 5) -> str:
+    more = f" (+{len(items) - n} more)" if len(items) > n else ""
+    return ", ".join(items[:n]) + more
+
+
+def check_state_dict(model: nn.Module, state: Mapping[str, Tensor], source: str) -> None:
+    """Raise one :class:`CheckpointMismatchError` listing the first missing / unexpected keys
+    and shape mismatches, if ``state`` does not fit ``model`` exactly."""
+    expected = model.state_dict()
+    missing = [f"{k} {tuple(v.shape)}" for k, v in expected.items() if k not in state]
+    unexpected = [f"{k} {tuple(v.shape)}" for k, v in state.items() if k not in expected]
+    shapes = [
+        f"{k} {tuple(state[k].shape)} vs model {tuple(v.shape)}"
+        for k, v in expected.items()
+        if k in state and state[k].shape != v.shape
+    ]
+    if missing or unexpected or shapes:
+        parts = [
+            f"{label} {len(items)}: {_fmt(items)}"
+            for label, items in (("missing", missing), ("unexpected", unexpected),
+                                 ("shape mismatches", shapes))
+            if items
+        ]
+        raise CheckpointMismatchError(
+            f"{source} does not fit {type(model).__name__}: " + "; ".join(parts)
+            + ". Check the architecture arguments (num_feat, num_block, scale, in_channels)."
+        )
+
+
+def load_pretrained(model: nn.Module, path: str | Path) -> nn.Module:
+    """Load the weights at ``path`` into ``model`` strictly (see the module docstring for
+    the formats) and return the model. Raises :class:`CheckpointMismatchError` on any
+    key or shape mismatch and ``FileNotFoundError`` for a missing file."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no weight file at {path}")
+    state = _unwrap(torch.load(path, map_location="cpu", weights_only=True), path)
+    if isinstance(model, FRVSR) and any(k.startswith(("fnet.", "srnet.")) for k in state):
+        state = _map_tecogan(state, model)
+    state = _strip_prefix(state, set(model.state_dict()))
+    check_state_dict(model, state, str(path))
+    model.load_state_dict(state, strict=True)
+    return model
