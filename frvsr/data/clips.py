@@ -1,0 +1,118 @@
+"""Clips: an ordered sequence of HR frames (image files or a cached video), optional LR
+frames, and the shots (scene-cut free ranges) inside it. Sources (`sources.py`) list clips;
+datasets (`datasets.py`) cut windows out of them.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from frvsr.data.errors import DataError
+from frvsr.data.video_io import CachedVideo
+
+__all__ = ["IMAGE_EXTENSIONS", "Clip", "list_images", "natural_key", "read_image"]
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp")
+_ALL = slice(None)
+
+
+def natural_key(name: str) -> list[int | str]:
+    """Sort key so that 'Frame 2.png' < 'Frame 10.png' (digit runs compare as numbers)."""
+    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", name)]
+
+
+def list_images(folder: Path) -> list[Path]:
+    """PNG/JPEG/BMP files directly in `folder`, naturally sorted (hidden files skipped)."""
+    files = [
+        p for p in folder.iterdir()
+        if p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith(".") and p.is_file()
+    ]
+    return sorted(files, key=lambda p: natural_key(p.name))
+
+
+def read_image(path: Path) -> np.ndarray:
+    """RGB uint8 H,W,3; unreadable or truncated files raise a one-line DataError."""
+    try:
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError as err:
+        raise DataError(f"{path}: cannot be read ({err.strerror}); check the file and its permissions") from None
+    fix = "re-export or remove the frame"
+    if data.size == 0:
+        raise DataError(f"{path}: empty file (0 bytes); {fix}")
+    if path.suffix.lower() in (".jpg", ".jpeg") and not bytes(data[-16:]).rstrip(b"\x00\r\n ").endswith(b"\xff\xd9"):
+        # OpenCV decodes a truncated JPEG with a grey tail and only a warning; the missing
+        # end-of-image marker is the reliable sign.
+        raise DataError(f"{path}: truncated JPEG (no end-of-image marker); {fix}")
+    img = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    if img is None:
+        raise DataError(f"{path}: not a readable image (corrupt or truncated); {fix}")
+    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+
+
+def _read_files(paths: Sequence[Path]) -> np.ndarray:
+    frames = [read_image(p) for p in paths]
+    first = frames[0].shape
+    for p, f in zip(paths, frames, strict=True):
+        if f.shape != first:
+            raise DataError(
+                f"{p}: frame is {f.shape[1]}x{f.shape[0]} but {paths[0].name} in the same clip is "
+                f"{first[1]}x{first[0]}; resize the clip's frames to one size"
+            )
+    return np.stack(frames)
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One clip. `hr` is a list of frame files or a `CachedVideo`; `lr` optional frame files.
+
+    `shots` are half-open [start, end) frame ranges that contain no scene cut.
+    """
+
+    key: str
+    hr: Sequence[Path] | CachedVideo
+    lr: Sequence[Path] | None = None
+    shots: list[tuple[int, int]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.shots:
+            object.__setattr__(self, "shots", [(0, len(self))])
+
+    def __len__(self) -> int:
+        return self.hr.num_frames if isinstance(self.hr, CachedVideo) else len(self.hr)
+
+    @property
+    def location(self) -> Path:
+        """The file or folder errors should name."""
+        if isinstance(self.hr, CachedVideo):
+            return self.hr.source
+        return self.hr[0].parent
+
+    def frame_size(self) -> tuple[int, int]:
+        """(H, W) of the HR frames, from the cache metadata or the first file's header."""
+        if isinstance(self.hr, CachedVideo):
+            return self.hr.height, self.hr.width
+        try:
+            with Image.open(self.hr[0]) as im:
+                return im.height, im.width
+        except OSError:
+            raise DataError(f"{self.hr[0]}: not a readable image; re-export or remove the frame") from None
+
+    def read_hr(self, start: int, stop: int, rows: slice = _ALL, cols: slice = _ALL) -> np.ndarray:
+        """HR frames [start, stop) as T,H,W,3 uint8, optionally only `rows` x `cols`.
+
+        From a cached video only the region is read (memmap); image files are decoded whole.
+        """
+        if isinstance(self.hr, CachedVideo):
+            return np.ascontiguousarray(self.hr.frames()[start:stop, rows, cols])
+        return _read_files(self.hr[start:stop])[:, rows, cols]
+
+    def read_lr(self, start: int, stop: int) -> np.ndarray:
+        if self.lr is None:
+            raise DataError(f"{self.location}: no LR frames configured for clip {self.key!r}")
+        return _read_files(self.lr[start:stop])

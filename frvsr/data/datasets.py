@@ -1,0 +1,175 @@
+"""Window datasets over clips: `{"lr": T,C,h,w, "hr": T,C,H,W, "key": str}`, float32 RGB [0,1].
+
+* `TrainClipDataset`: every window of `num_frames` consecutive frames inside one shot (never
+  across a scene cut), a paired random crop (`lr_patch` LR px, HR patch `scale` times
+  larger and aligned with it), flips / rot90 / temporal reversal. Indexed by `(epoch, index)`
+  (what `EpochSampler` yields) so the random draws derive from (seed, epoch, index).
+* `EvalClipDataset`: one item per shot, whole frames, optionally the first `max_frames` and a
+  centre crop of `crop` LR px (HR `scale * crop`).
+
+LR frames come from `degrade` (on the fly) or, when a clip has LR files, from them. On the
+fly, the HR region is degraded with a margin of `_MARGIN` LR px around the crop (where the
+frame has it), so crop-then-degrade equals degrade-then-crop away from frame borders. LR is
+clamped to [0, 1] (bicubic overshoots) and kept in float (not re-quantised to uint8).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from PIL import Image
+from torch import Tensor
+from torch.utils.data import Dataset
+
+from frvsr.data.clips import Clip
+from frvsr.data.degradations import check_degradation, degrade
+from frvsr.data.errors import DataError
+from frvsr.data.transforms import apply_augment, draw_augment, draw_crop, sample_rng
+
+__all__ = ["EvalClipDataset", "TrainClipDataset", "Item"]
+
+Item = dict[str, "Tensor | str"]
+_MARGIN = 3  # LR px; >= the HR support of every kernel (BI x2..x4: 2 LR px, bd_duf x2: 3)
+
+
+def _to_tensor(frames: np.ndarray) -> Tensor:
+    """T,H,W,3 uint8 -> T,3,H,W float32 in [0,1]."""
+    return torch.from_numpy(frames).permute(0, 3, 1, 2).float().div_(255.0)
+
+
+class _ClipReader:
+    """Reads aligned (LR, HR) crops of a window; shared by the train and eval datasets."""
+
+    def __init__(self, clips: Sequence[Clip], scale: int, degradation: str) -> None:
+        check_degradation(scale, degradation)
+        if not clips:
+            raise DataError("dataset has no clips; check the source's root and selection")
+        self.clips, self.scale, self.degradation = list(clips), scale, degradation
+
+    def lr_size(self, clip: Clip) -> tuple[int, int]:
+        """(h, w) of the LR frames: the LR files' size, else HR // scale (HR cropped to fit)."""
+        if clip.lr is not None:
+            with Image.open(clip.lr[0]) as im:
+                return im.height, im.width
+        h, w = clip.frame_size()
+        return h // self.scale, w // self.scale
+
+    def read(self, clip: Clip, start: int, stop: int, box: tuple[int, int, int, int]) -> tuple[Tensor, Tensor]:
+        """(lr T,3,ph,pw, hr T,3,s*ph,s*pw) for the LR box (y, x, ph, pw)."""
+        s = self.scale
+        y, x, ph, pw = box
+        if clip.lr is not None:
+            return self._read_pair(clip, start, stop, box)
+        h, w = self.lr_size(clip)
+        y0, x0 = max(0, y - _MARGIN), max(0, x - _MARGIN)
+        y1, x1 = min(h, y + ph + _MARGIN), min(w, x + pw + _MARGIN)
+        hr = _to_tensor(clip.read_hr(start, stop, slice(s * y0, s * y1), slice(s * x0, s * x1)))
+        lr = degrade(hr, s, self.degradation).clamp_(0.0, 1.0)
+        ly, lx = y - y0, x - x0
+        lr = lr[..., ly : ly + ph, lx : lx + pw]
+        hr = hr[..., s * ly : s * (ly + ph), s * lx : s * (lx + pw)]
+        return lr.contiguous(), hr.contiguous()
+
+    def _read_pair(self, clip: Clip, start: int, stop: int, box: tuple[int, int, int, int]) -> tuple[Tensor, Tensor]:
+        s = self.scale
+        y, x, ph, pw = box
+        lr_np = clip.read_lr(start, stop)
+        hr_np = clip.read_hr(start, stop)
+        lh, lw = lr_np.shape[1:3]
+        if hr_np.shape[1] // s != lh or hr_np.shape[2] // s != lw:
+            raise DataError(
+                f"{clip.lr[start].parent}: LR frames are {lw}x{lh} but HR frames are {hr_np.shape[2]}x"  # type: ignore[index]
+                f"{hr_np.shape[1]}, not {s}x larger; make the LR set with scale {s}"
+            )
+        lr = _to_tensor(lr_np[:, y : y + ph, x : x + pw])
+        hr = _to_tensor(hr_np[:, s * y : s * (y + ph), s * x : s * (x + pw)])
+        return lr, hr
+
+
+class TrainClipDataset(Dataset):
+    """Random `num_frames`-frame windows with paired crops and clip-wide augmentation."""
+
+    def __init__(
+        self,
+        clips: Sequence[Clip],
+        scale: int,
+        degradation: str,
+        num_frames: int,
+        lr_patch: int | None,
+        seed: int = 0,
+        augment: bool = True,
+        stride: int = 1,
+    ) -> None:
+        self.reader = _ClipReader(clips, scale, degradation)
+        self.num_frames, self.lr_patch, self.seed, self.augment = num_frames, lr_patch, seed, augment
+        self.windows = self._windows(stride)
+
+    def _windows(self, stride: int) -> list[tuple[int, int]]:
+        t, out = self.num_frames, []
+        for ci, clip in enumerate(self.reader.clips):
+            found = [(ci, st) for a, b in clip.shots for st in range(a, b - t + 1, stride)]
+            if not found:
+                longest = max(b - a for a, b in clip.shots)
+                what = "clip" if len(clip.shots) == 1 else "longest shot between scene cuts"
+                raise DataError(
+                    f"{clip.location}: {what} has {longest} frames, shorter than num_frames={t}; "
+                    "lower num_frames or remove the clip"
+                )
+            out += found
+        return out
+
+    def __len__(self) -> int:
+        return len(self.windows)
+
+    def __getitem__(self, item: int | tuple[int, int]) -> Item:
+        epoch, index = item if isinstance(item, tuple) else (0, item)
+        rng = sample_rng(self.seed, epoch, index)
+        ci, start = self.windows[index]
+        clip = self.reader.clips[ci]
+        h, w = self.reader.lr_size(clip)
+        p = self.lr_patch
+        if p:
+            if h < p or w < p:
+                s = self.reader.scale
+                raise DataError(
+                    f"{clip.location}: frames are {w * s}x{h * s} px, smaller than the crop {p * s}x{p * s} "
+                    f"(lr_patch={p} x scale {s}); lower lr_patch or remove the clip"
+                )
+            y, x = draw_crop(rng, h, w, p)
+            box = (y, x, p, p)
+        else:
+            box = (0, 0, h, w)
+        lr, hr = self.reader.read(clip, start, start + self.num_frames, box)
+        aug = draw_augment(rng, self.augment, square=box[2] == box[3])
+        return {"lr": apply_augment(lr, aug), "hr": apply_augment(hr, aug), "key": f"{clip.key}/{start:05d}"}
+
+
+class EvalClipDataset(Dataset):
+    """Whole shots for validation/testing: first `max_frames` frames, centre `crop` LR px."""
+
+    def __init__(
+        self,
+        clips: Sequence[Clip],
+        scale: int,
+        degradation: str,
+        max_frames: int | None = None,
+        crop: int | None = None,
+    ) -> None:
+        self.reader = _ClipReader(clips, scale, degradation)
+        self.max_frames, self.crop = max_frames, crop
+        self.items = [(ci, a, b) for ci, c in enumerate(self.reader.clips) for a, b in c.shots]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index: int) -> Item:
+        ci, a, b = self.items[index]
+        clip = self.reader.clips[ci]
+        stop = min(b, a + self.max_frames) if self.max_frames else b
+        h, w = self.reader.lr_size(clip)
+        ph, pw = (min(h, self.crop), min(w, self.crop)) if self.crop else (h, w)
+        box = ((h - ph) // 2, (w - pw) // 2, ph, pw)
+        lr, hr = self.reader.read(clip, a, stop, box)
+        key = clip.key if len(clip.shots) == 1 else f"{clip.key}/{a:05d}"
+        return {"lr": lr, "hr": hr, "key": key}
