@@ -28,6 +28,8 @@ class ESPCN(nn.Module):
         super().__init__()
         check_scale("ESPCN", scale, (2, 3, 4))
         check_skip_mode(skip)
+        if in_channels < out_channels:
+            raise ValueError(f"in_channels ({in_channels}) < out_channels ({out_channels})")
         self.scale = scale
         self.out_channels = out_channels
         self.skip = skip
