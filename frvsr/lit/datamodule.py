@@ -1,0 +1,138 @@
+"""`VideoDataModule`: training windows and validation clips for every source (conf/data/*.yaml).
+
+Training batches: `lr B,T,C,h,w`, `hr B,T,C,H,W`, `key list[str]`. Validation/test batches
+hold one whole clip (batch size 1): its first `val_max_frames` frames and, if `val_crop` is
+set, a centre crop of `val_crop` **LR** pixels (HR `scale * val_crop`).
+
+Resume-exact order: the train sampler permutes by (seed, epoch) and, each time its iterator
+is created, asks the trainer where the fit loop stands (`_fit_position`). Lightning 2.6
+restarts a non-stateful dataloader from the start of the epoch after a mid-epoch restore;
+skipping the batches the loop has already counted makes a resumed run see the batches of an
+uninterrupted one (`tests/data/test_datamodule_resume.py` proves it with 2 workers).
+"""
+from __future__ import annotations
+
+from typing import Protocol
+
+import cv2
+import torch
+from lightning import LightningDataModule
+from torch.utils.data import BatchSampler, DataLoader
+
+from frvsr.data.clips import Clip
+from frvsr.data.datasets import EvalClipDataset, TrainClipDataset
+from frvsr.data.degradations import check_degradation
+from frvsr.data.sampler import EpochSampler
+
+__all__ = ["ClipSource", "VideoDataModule"]
+
+
+class ClipSource(Protocol):
+    """Anything with `clips()`: the sources in `frvsr.data.sources`."""
+
+    def clips(self) -> list[Clip]: ...
+
+
+def _worker_init(_: int) -> None:
+    # One thread per worker: workers already run in parallel, and OpenCV's thread pool in a
+    # forked child can deadlock.
+    torch.set_num_threads(1)
+    cv2.setNumThreads(0)
+
+
+class VideoDataModule(LightningDataModule):
+    """Clips from `train` / `val` / `test` sources, degraded on the fly (or LR files)."""
+
+    def __init__(
+        self,
+        train: ClipSource,
+        val: ClipSource | None = None,
+        test: ClipSource | None = None,
+        scale: int = 4,
+        degradation: str = "bd_tecogan",
+        num_frames: int = 7,
+        lr_patch: int | None = 32,
+        batch_size: int = 4,
+        num_workers: int = 2,
+        val_max_frames: int | None = 20,
+        val_crop: int | None = None,
+        seed: int = 0,
+        augment: bool = True,
+        window_stride: int = 1,
+        pin_memory: bool = False,
+    ) -> None:
+        super().__init__()
+        check_degradation(scale, degradation)
+        self.save_hyperparameters(ignore=["train", "val", "test"])
+        self.train_source, self.val_source, self.test_source = train, val, test
+        self.scale, self.degradation = scale, degradation
+        self.num_frames, self.lr_patch, self.seed = num_frames, lr_patch, seed
+        self.batch_size, self.num_workers, self.pin_memory = batch_size, num_workers, pin_memory
+        self.val_max_frames, self.val_crop = val_max_frames, val_crop
+        self.augment, self.window_stride = augment, window_stride
+        self.train_set: TrainClipDataset | None = None
+        self.val_set: EvalClipDataset | None = None
+        self.test_set: EvalClipDataset | None = None
+
+    def prepare_data(self) -> None:
+        """Decode videos into the frame cache once, in the main process, before workers start."""
+        for source in (self.train_source, self.val_source, self.test_source):
+            if source is not None:
+                source.clips()
+
+    def setup(self, stage: str | None = None) -> None:
+        if stage in (None, "fit") and self.train_set is None:
+            self.train_set = TrainClipDataset(
+                self.train_source.clips(), self.scale, self.degradation, self.num_frames,
+                self.lr_patch, seed=self.seed, augment=self.augment, stride=self.window_stride,
+            )
+        if stage in (None, "fit", "validate") and self.val_set is None and self.val_source is not None:
+            self.val_set = self._eval_set(self.val_source)
+        if stage in (None, "test") and self.test_set is None:
+            source = self.test_source or self.val_source
+            self.test_set = self._eval_set(source) if source is not None else None
+
+    def _eval_set(self, source: ClipSource) -> EvalClipDataset:
+        return EvalClipDataset(source.clips(), self.scale, self.degradation, self.val_max_frames, self.val_crop)
+
+    def _fit_position(self) -> tuple[int, int] | None:
+        """(epoch, batches already done in it) as the fit loop sees it when an iterator starts.
+
+        At a fresh epoch `batch_progress.current.ready` is 0; after a mid-epoch restore it is
+        the number of batches consumed before the checkpoint (the loop has not reset it yet
+        when `FitLoop.setup_data` creates the iterator). `epoch_progress.current.completed`
+        is the epoch being trained in both cases.
+        """
+        trainer = self.trainer
+        if trainer is None or not trainer.training:
+            return None
+        fit_loop = trainer.fit_loop
+        return fit_loop.epoch_progress.current.completed, fit_loop.epoch_loop.batch_progress.current.ready
+
+    def train_dataloader(self) -> DataLoader:
+        assert self.train_set is not None, "call setup('fit') first"
+        trainer = self.trainer
+        sampler = EpochSampler(
+            len(self.train_set), seed=self.seed, shuffle=True, batch_size=self.batch_size,
+            position=self._fit_position,
+            num_replicas=trainer.world_size if trainer else 1, rank=trainer.global_rank if trainer else 0,
+        )
+        return DataLoader(
+            self.train_set,
+            batch_sampler=BatchSampler(sampler, self.batch_size, drop_last=True),
+            num_workers=self.num_workers, worker_init_fn=_worker_init, pin_memory=self.pin_memory,
+        )
+
+    def _eval_loader(self, dataset: EvalClipDataset | None) -> DataLoader | list:
+        if dataset is None:  # no source configured: Lightning skips an empty list of loaders
+            return []
+        return DataLoader(
+            dataset, batch_size=1, shuffle=False, num_workers=self.num_workers,
+            worker_init_fn=_worker_init, pin_memory=self.pin_memory,
+        )
+
+    def val_dataloader(self) -> DataLoader | list:
+        return self._eval_loader(self.val_set)
+
+    def test_dataloader(self) -> DataLoader | list:
+        return self._eval_loader(self.test_set)
