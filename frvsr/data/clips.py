@@ -109,7 +109,7 @@ class Clip:
         From a cached video only the region is read (memmap); image files are decoded whole.
         """
         if isinstance(self.hr, CachedVideo):
-            return np.ascontiguousarray(self.hr.frames()[start:stop, rows, cols])
+            return np.array(self.hr.frames()[start:stop, rows, cols])  # copy: memmap is read-only
         return _read_files(self.hr[start:stop])[:, rows, cols]
 
     def read_lr(self, start: int, stop: int) -> np.ndarray:
