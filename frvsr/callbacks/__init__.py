@@ -1,1 +1,1 @@
-
+"""Lightning callbacks: sample images/videos, atomic checkpoints."""

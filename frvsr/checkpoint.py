@@ -1,0 +1,193 @@
+"""Checkpoints that rebuild their generator from the file alone.
+
+A training checkpoint (Lightning's dict) carries an extra entry `"frvsr"`:
+`{"config": <resolved training config as a YAML string>, "meta": {...}}` with plain
+values only, so `torch.load(path, weights_only=True)` reads it. `meta` holds what
+checkpoint discovery matches on: `stage`, `generator_class`, `num_feat`, `num_block`,
+`scale`, `recurrent`, `degradation`, `iteration`, `wandb_id`.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+GENERATOR_PREFIX = "generator."
+EMA_PREFIX = "generator_ema."
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint that cannot serve the request; the message is one line with the fix."""
+
+
+def build_generator(
+    sr_net: Callable[..., nn.Module], flow_net: nn.Module | None, scale: int, channels: int = 3
+) -> nn.Module:
+    """FRVSR around `sr_net` when a flow net is given, else the backbone alone (frame-by-frame).
+
+    `sr_net` is the Hydra `_partial_` backbone; the parent fills in the derived arguments.
+    """
+    if flow_net is None:
+        return sr_net(in_channels=channels, out_channels=channels, scale=scale)
+    from frvsr.models import FRVSR
+
+    return FRVSR(flow_net=flow_net, sr_net=sr_net, scale=scale)
+
+
+def generator_meta(sr_net: Callable[..., nn.Module], scale: int, recurrent: bool) -> dict[str, Any]:
+    """What identifies an architecture for checkpoint matching (class, widths, scale)."""
+    func = getattr(sr_net, "func", sr_net)
+    kwargs = dict(getattr(sr_net, "keywords", {}) or {})
+    return {
+        "generator_class": f"{func.__module__}.{func.__qualname__}",
+        "num_feat": kwargs.get("num_feat"),
+        "num_block": kwargs.get("num_block"),
+        "scale": int(scale),
+        "recurrent": bool(recurrent),
+    }
+
+
+def read_frvsr_entry(path: str | Path) -> dict[str, Any]:
+    """The `"frvsr"` entry of a checkpoint (memory-mapped, so large files read fast)."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path} does not exist; pass an existing .ckpt file")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except Exception as exc:  # a truncated or foreign file: one line, not a pickle traceback
+        raise CheckpointError(
+            f"checkpoint {path} cannot be read ({type(exc).__name__}); pass a .ckpt written "
+            "by frvsr.train"
+        ) from exc
+    entry = ckpt.get("frvsr") if isinstance(ckpt, dict) else None
+    if not entry:
+        raise CheckpointError(
+            f"checkpoint {path} has no 'frvsr' entry; it was not written by frvsr.train"
+        )
+    entry = dict(entry)
+    entry["state_dict"] = ckpt.get("state_dict", {})
+    return entry
+
+
+def generator_state(state_dict: dict[str, torch.Tensor], ema: bool) -> dict[str, torch.Tensor]:
+    """Generator weights from a Lightning state dict, the EMA copy when asked and present."""
+    prefix = EMA_PREFIX if ema and any(k.startswith(EMA_PREFIX) for k in state_dict) else None
+    prefix = prefix or GENERATOR_PREFIX
+    return {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
+
+
+@dataclass
+class LoadedGenerator:
+    """A generator rebuilt from a checkpoint (eval mode) and what a caller needs to drive it."""
+
+    model: nn.Module
+    scale: int
+    recurrent: bool
+    degradation: str
+    config: dict[str, Any]
+
+
+def load_generator(path: str | Path, ema: bool = True) -> LoadedGenerator:
+    """Rebuild the generator of a training checkpoint from the file alone.
+
+    Recurrent models (FRVSR) stream through `model.step(lr_t, state)`; single-frame
+    backbones are called as `model(lr_t)`. EMA weights are used when present and `ema`.
+    """
+    from hydra.utils import instantiate
+    from omegaconf import OmegaConf
+
+    entry = read_frvsr_entry(path)
+    config = OmegaConf.to_container(OmegaConf.create(entry["config"]), resolve=False)
+    meta = entry["meta"]
+    model_cfg = config.get("model", {})
+    if "generator" not in model_cfg:
+        raise CheckpointError(f"checkpoint {path}: stored config has no model.generator")
+    sr_net = instantiate(model_cfg["generator"], _partial_=True)
+    flow_cfg = model_cfg.get("flow_net")
+    flow_net = instantiate(flow_cfg) if flow_cfg else None
+    model = build_generator(sr_net, flow_net, int(meta["scale"]))
+    state = generator_state(entry["state_dict"], ema)
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[0]
+        raise CheckpointError(f"checkpoint {path}: weights do not fit the stored config ({first})")
+    return LoadedGenerator(
+        model=model.eval(),
+        scale=int(meta["scale"]),
+        recurrent=bool(meta["recurrent"]),
+        degradation=str(meta.get("degradation") or "unknown"),
+        config=config,
+    )
+
+
+def atomic_torch_save(obj: Any, path: str | Path) -> None:
+    """torch.save to a temp file in the same folder, fsync, then rename over `path`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            torch.save(obj, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(text: str, path: str | Path) -> None:
+    """Write a text file atomically (temp file + rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+MATCH_KEYS = ("generator_class", "num_feat", "num_block", "scale", "recurrent")
+
+
+def _newest_first(paths: list[Path]) -> list[Path]:
+    return sorted(paths, key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def find_init_checkpoint(root: str | Path, want: dict[str, Any]) -> Path | None:
+    """Newest `last.ckpt` of a pixel-loss stage under `root` matching `want` on MATCH_KEYS.
+
+    Searches single runs and multiruns alike (any depth). A recurrent GAN matches a
+    `pretrain` checkpoint, a single-frame one a `sisr` checkpoint, through `recurrent`.
+    Unreadable files are skipped: a run killed while writing must not block the next stage.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        return None
+    for path in _newest_first(list(root.rglob("last.ckpt"))):
+        try:
+            meta = read_frvsr_entry(path)["meta"]
+        except CheckpointError:
+            continue
+        if meta.get("stage") not in ("pretrain", "sisr"):
+            continue
+        if all(meta.get(k) == want.get(k) for k in MATCH_KEYS):
+            return path
+    return None
+
+
+def find_resume_checkpoint(root: str | Path) -> Path | None:
+    """Newest `last.ckpt` under `root` (the runs folder of one task), for `ckpt_path=last`."""
+    root = Path(root)
+    found = _newest_first(list(root.rglob("last.ckpt"))) if root.is_dir() else []
+    return found[0] if found else None

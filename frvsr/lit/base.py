@@ -1,0 +1,131 @@
+"""What the pixel-loss and GAN modules share: the generator, EMA, iteration counter,
+validation over whole clips, speed switches and self-describing checkpoints."""
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import lightning as L
+import torch
+from torch import Tensor, nn
+
+from frvsr.checkpoint import build_generator, generator_meta
+from frvsr.lit.ema import ema_update
+from frvsr.lit.validation import ValSample, clip_metrics
+
+
+class GeneratorModule(L.LightningModule):
+    """Base of `SRModule` and `GANModule`; not used on its own.
+
+    Args:
+        generator: the SR backbone as a Hydra `_partial_` (`FRVSRNet`, `SRResNet`, ...).
+        flow_net: flow network; given, the generator is `FRVSR(flow_net, backbone)`,
+            `None` trains the backbone alone frame by frame (`in_channels=3`).
+        scale: SR factor (the data module's `scale`).
+        ema_decay: decay of the EMA copy of the generator; 0 disables it.
+        val_crop_border: border cropped before PSNR/SSIM (BasicSR convention).
+        num_sample_clips: validation clips kept for image/video logging (the first ones,
+            so they are the same clips every time).
+        channels_last: convolutions in NHWC layout (faster with AMP on GPUs).
+        compile: `torch.compile` the generator's forward (off by default: slow start on CPU).
+    """
+
+    stage = "base"
+
+    def __init__(
+        self,
+        generator: Callable[..., nn.Module],
+        flow_net: nn.Module | None,
+        scale: int,
+        ema_decay: float = 0.0,
+        val_crop_border: int = 0,
+        num_sample_clips: int = 1,
+        channels_last: bool = False,
+        compile: bool = False,
+    ) -> None:
+        super().__init__()
+        if not 0.0 <= ema_decay < 1.0:
+            raise ValueError(f"model.ema_decay={ema_decay} must be in [0, 1); 0 disables EMA")
+        self.recurrent = flow_net is not None
+        self.generator = build_generator(generator, flow_net, scale)
+        self.meta = generator_meta(generator, scale, self.recurrent)
+        self.scale = scale
+        self.ema_decay = ema_decay
+        self.generator_ema: nn.Module | None = None
+        if ema_decay > 0:
+            self.generator_ema = copy.deepcopy(self.generator).requires_grad_(False).eval()
+        # Persistent iteration counter: schedules and the stopping point key off it, so
+        # they survive resume (global_step counts optimiser steps, twice per GAN batch).
+        self.register_buffer("iteration", torch.zeros((), dtype=torch.long))
+        self.val_crop_border = val_crop_border
+        self.num_sample_clips = num_sample_clips
+        self.channels_last = channels_last
+        if channels_last:
+            self.generator.to(memory_format=torch.channels_last)
+        # Compiled forward kept out of the module registry so state-dict keys stay plain.
+        object.__setattr__(self, "_forward", torch.compile(self.generator) if compile else None)
+        self.run_config: str | None = None  # resolved config YAML, set by frvsr.train
+        self.run_info: dict[str, Any] = {}  # e.g. wandb run id, set by frvsr.train
+        self.val_samples: list[ValSample] = []
+        self._val_metrics: list[dict[str, float]] = []
+
+    # ---- generator -------------------------------------------------------------------
+    def generate(self, lr: Tensor, net: nn.Module | None = None) -> tuple[Tensor, Any]:
+        """SR clip `B,T,C,H,W` and the raw output (FRVSROutput for recurrent models)."""
+        net = net if net is not None else (self._forward or self.generator)
+        if self.recurrent:
+            out = net(lr)
+            return out.sr, out
+        frames = lr.flatten(0, 1)
+        if self.channels_last:
+            frames = frames.contiguous(memory_format=torch.channels_last)
+        sr = net(frames)
+        return sr.unflatten(0, lr.shape[:2]), None
+
+    def inference_generator(self) -> nn.Module:
+        """The EMA copy when enabled (what a user gets from the checkpoint), else the live one."""
+        return self.generator_ema if self.generator_ema is not None else self.generator
+
+    def after_iteration(self) -> None:
+        """Count one training iteration and update the EMA copy."""
+        self.iteration += 1
+        if self.generator_ema is not None:
+            ema_update(self.generator_ema, self.generator, self.ema_decay)
+
+    def load_init_weights(self, state: dict[str, Tensor]) -> None:
+        """Initialise generator (and its EMA copy) from a pixel-loss stage's weights."""
+        self.generator.load_state_dict(state, strict=True)
+        if self.generator_ema is not None:
+            self.generator_ema.load_state_dict(state, strict=True)
+
+    # ---- validation ------------------------------------------------------------------
+    def on_validation_epoch_start(self) -> None:
+        self.val_samples = []
+        self._val_metrics = []
+
+    def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
+        lr, hr = batch["lr"], batch["hr"]
+        sr, _ = self.generate(lr, self.inference_generator())
+        sr = sr.clamp(0.0, 1.0)
+        metrics = clip_metrics(sr[0].float(), hr[0].float(), self.val_crop_border)
+        self._val_metrics.append(metrics)
+        for name, value in metrics.items():
+            self.log(f"val/{name}", value, batch_size=1, sync_dist=True, on_epoch=True)
+        if batch_idx < self.num_sample_clips:
+            key = batch.get("key", [f"clip{batch_idx}"])[0]
+            self.val_samples.append(
+                ValSample(key=str(key), lr=lr[0].cpu(), sr=sr[0].cpu(), hr=hr[0].cpu())
+            )
+
+    # ---- checkpoints -----------------------------------------------------------------
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        datamodule = getattr(self.trainer, "datamodule", None) if self._trainer else None
+        meta = dict(self.meta)
+        meta.update(
+            stage=self.stage,
+            iteration=int(self.iteration),
+            degradation=str(getattr(datamodule, "degradation", "unknown")),
+            wandb_id=self.run_info.get("wandb_id"),
+        )
+        checkpoint["frvsr"] = {"config": self.run_config or "", "meta": meta}

@@ -1,0 +1,229 @@
+"""Adversarial fine-tuning (`experiment=gan`): manual optimisation, generator step then
+discriminator step on the detached output, both built from plain loss modules."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from frvsr.lit.base import GeneratorModule
+from frvsr.models.discriminators import SpatioTemporalDiscriminator
+from frvsr.lit.gan_policy import (
+    check_policy,
+    discriminator_trains,
+    frozen_norm_stats,
+    generator_trains,
+    real_fake_margin,
+)
+from frvsr.losses import (
+    AdversarialLoss,
+    FeatureMatchingLoss,
+    FlowWarpLoss,
+    PingPongLoss,
+    PixelLoss,
+    pingpong_sequence,
+)
+
+DOut = tuple[Tensor, list[Tensor]]
+
+
+class GANModule(GeneratorModule):
+    """Generator + discriminator with two optimisers, stepped by hand.
+
+    Args (besides `GeneratorModule`'s):
+        discriminator: `SpatialDiscriminator` or `SpatioTemporalDiscriminator`.
+        pixel_loss, adversarial_loss: required terms; `perceptual_loss`, `flow_loss`,
+            `pingpong_loss`, `feature_matching_loss`: optional (None or weight 0 skips).
+        optimizer_g, optimizer_d: `_partial_` optimisers; scheduler_g/_d: `_partial_`
+            schedulers stepped once per iteration, or None.
+        d_update: `every`, `warmup` (D alone for `d_warmup_iters`) or `balance`
+            (D trains while its running margin is below `d_balance_threshold`).
+        grad_clip_g, grad_clip_d: max gradient norm, 0 disables.
+        max_iters: stop after this many iterations (the persistent counter); frvsr.train
+            fills it from `trainer.max_steps`.
+    """
+
+    stage = "gan"
+
+    def __init__(
+        self,
+        generator: Callable[..., nn.Module],
+        flow_net: nn.Module | None,
+        scale: int,
+        discriminator: nn.Module,
+        pixel_loss: PixelLoss,
+        adversarial_loss: AdversarialLoss,
+        optimizer_g: Callable[..., torch.optim.Optimizer],
+        optimizer_d: Callable[..., torch.optim.Optimizer],
+        perceptual_loss: nn.Module | None = None,
+        flow_loss: FlowWarpLoss | None = None,
+        pingpong_loss: PingPongLoss | None = None,
+        feature_matching_loss: FeatureMatchingLoss | None = None,
+        scheduler_g: Callable[..., Any] | None = None,
+        scheduler_d: Callable[..., Any] | None = None,
+        d_update: str = "every",
+        d_warmup_iters: int = 0,
+        d_balance_threshold: float = 0.4,
+        d_balance_momentum: float = 0.9,
+        grad_clip_g: float = 0.0,
+        grad_clip_d: float = 0.0,
+        max_iters: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(generator=generator, flow_net=flow_net, scale=scale, **kwargs)
+        check_policy(d_update)
+        self.save_hyperparameters(ignore=[
+            "generator", "flow_net", "discriminator", "pixel_loss", "adversarial_loss",
+            "perceptual_loss", "flow_loss", "pingpong_loss", "feature_matching_loss",
+            "optimizer_g", "optimizer_d", "scheduler_g", "scheduler_d",
+        ])
+        self.automatic_optimization = False
+        self.discriminator = discriminator
+        self.pixel_loss = pixel_loss
+        self.adversarial_loss = adversarial_loss
+        active = lambda loss: loss if loss is not None and loss.active else None  # noqa: E731
+        self.perceptual_loss = active(perceptual_loss)
+        self.flow_loss = active(flow_loss) if self.recurrent else None
+        self.pingpong_loss = active(pingpong_loss) if self.recurrent else None
+        self.feature_matching_loss = active(feature_matching_loss)
+        self.factories = (optimizer_g, optimizer_d, scheduler_g, scheduler_d)
+        self.d_update = d_update
+        self.d_warmup_iters = d_warmup_iters
+        self.d_balance_threshold = d_balance_threshold
+        self.d_balance_momentum = d_balance_momentum
+        self.grad_clip_g = grad_clip_g
+        self.grad_clip_d = grad_clip_d
+        self.max_iters = max_iters
+        # Running real/fake margin of D for the `balance` policy; a buffer so it resumes.
+        self.register_buffer("d_balance", torch.zeros(()))
+
+    # ---- discriminator input ---------------------------------------------------------
+    def d_condition(self, lr: Tensor, out: Any) -> Tensor | None:
+        """Flows for the spatio-temporal D (`B*n,3,2,h,w`, no gradient), None for a spatial D.
+
+        Non-overlapping triplets (t-1, t, t+1) with centres 1, 4, 7, ... as in TecoGAN;
+        flow to t-1 is the generator's own `out.flow`, flow to t+1 one extra flow-net call.
+        """
+        if not isinstance(self.discriminator, SpatioTemporalDiscriminator):
+            return None
+        if not self.recurrent or lr.shape[1] < 3:
+            raise ValueError(
+                "model.discriminator: the spatio-temporal D needs a recurrent generator and "
+                f">= 3 frames (got recurrent={self.recurrent}, T={lr.shape[1]}); use "
+                "model/discriminator=spatial or set data.num_frames >= 3"
+            )
+        centres = list(range(1, lr.shape[1] - 1, 3))
+        with torch.no_grad():
+            b, _, c, h, w = lr.shape
+            mid = lr[:, centres].flatten(0, 1)
+            nxt = lr[:, [i + 1 for i in centres]].flatten(0, 1)
+            to_next = self.generator.flow_net(mid, nxt).unflatten(0, (b, len(centres)))
+            to_prev = out.flow[:, [i - 1 for i in centres]].detach()
+            flows = torch.stack([to_prev, torch.zeros_like(to_prev), to_next], dim=2)
+        return flows.flatten(0, 1)
+
+    def discriminate(self, hr: Tensor, lr: Tensor, cond: Tensor | None) -> DOut:
+        """Logits and intermediate features of D for an HR clip `B,T,C,H,W`."""
+        if cond is None:
+            return self.discriminator(hr.flatten(0, 1), return_features=True)
+        centres = list(range(1, hr.shape[1] - 1, 3))
+        idx = [j for i in centres for j in (i - 1, i, i + 1)]
+        b, t = hr.shape[:2]
+        hr_trip = hr[:, idx].reshape(b * len(centres), 3, *hr.shape[2:])
+        lr_trip = lr[:, idx].reshape(b * len(centres), 3, *lr.shape[2:])
+        return self.discriminator(hr_trip, cond, lr_trip, return_features=True)
+
+    # ---- the two halves --------------------------------------------------------------
+    def generator_step(self, batch: dict[str, Any], opt_g: Any) -> tuple[Tensor, Any, dict]:
+        """One generator update; returns the detached SR clip, D's condition and the logs."""
+        lr, hr = batch["lr"], batch["hr"]
+        t = lr.shape[1]
+        train_g = generator_trains(self.d_update, int(self.iteration), self.d_warmup_iters)
+        self.toggle_optimizer(opt_g)
+        inputs = pingpong_sequence(lr) if self.pingpong_loss is not None else lr
+        with torch.set_grad_enabled(train_g):
+            sr_all, out = self.generate(inputs)
+            sr = sr_all[:, :t]
+            terms: dict[str, Tensor] = {"pixel": self.pixel_loss(sr, hr)}
+            if self.perceptual_loss is not None:
+                terms["perceptual"] = self.perceptual_loss(sr, hr)
+            if self.flow_loss is not None:
+                terms["flow"] = self.flow_loss(out.lr_warped[:, : t - 1], lr)
+            if self.pingpong_loss is not None:
+                terms["pingpong"] = self.pingpong_loss(sr_all)
+            cond = self.d_condition(lr, out)
+            with frozen_norm_stats(self.discriminator):
+                fake_logits, fake_feats = self.discriminate(sr, lr, cond)
+                with torch.no_grad():
+                    real_logits, real_feats = self.discriminate(hr, lr, cond)
+            terms["adv"] = self.adversarial_loss.generator(fake_logits, real_logits)
+            if self.feature_matching_loss is not None:
+                terms["fm"] = self.feature_matching_loss(fake_feats, real_feats)
+            loss = sum(terms.values())
+        if train_g:
+            opt_g.zero_grad(set_to_none=True)
+            self.manual_backward(loss)
+            if self.grad_clip_g > 0:
+                self.clip_gradients(opt_g, gradient_clip_val=self.grad_clip_g,
+                                    gradient_clip_algorithm="norm")
+            opt_g.step()
+        self.untoggle_optimizer(opt_g)
+        m = self.d_balance_momentum
+        self.d_balance.mul_(m).add_((1 - m) * real_fake_margin(real_logits, fake_logits))
+        logs = {f"g_{k}": v.detach() for k, v in terms.items()}
+        logs["g_loss"] = loss.detach()
+        return sr.detach(), cond, logs
+
+    def discriminator_step(
+        self, batch: dict[str, Any], sr: Tensor, cond: Tensor | None, opt_d: Any
+    ) -> dict:
+        """One discriminator update on GT vs. the detached SR clip."""
+        lr, hr = batch["lr"], batch["hr"]
+        self.toggle_optimizer(opt_d)
+        real_logits, _ = self.discriminate(hr, lr, cond)
+        fake_logits, _ = self.discriminate(sr.detach(), lr, cond)
+        terms = self.adversarial_loss.discriminator(real_logits, fake_logits)
+        loss = terms["d_real"] + terms["d_fake"]
+        opt_d.zero_grad(set_to_none=True)
+        self.manual_backward(loss)
+        if self.grad_clip_d > 0:
+            self.clip_gradients(opt_d, gradient_clip_val=self.grad_clip_d,
+                                gradient_clip_algorithm="norm")
+        opt_d.step()
+        self.untoggle_optimizer(opt_d)
+        return {k: v.detach() for k, v in terms.items()}
+
+    def training_step(self, batch: dict[str, Any], batch_idx: int) -> None:
+        opt_g, opt_d = self.optimizers()
+        sr, cond, logs = self.generator_step(batch, opt_g)
+        update_d = discriminator_trains(
+            self.d_update, float(self.d_balance), self.d_balance_threshold
+        )
+        if update_d:
+            logs.update(self.discriminator_step(batch, sr, cond, opt_d))
+        for sched in self._schedulers():
+            sched.step()
+        logs["d_balance"] = self.d_balance.detach().clone()
+        logs["d_updated"] = torch.tensor(float(update_d))
+        bsz = batch["lr"].shape[0]
+        self.log_dict({f"train/{k}": v for k, v in logs.items()}, batch_size=bsz)
+
+    def _schedulers(self) -> list[Any]:
+        scheds = self.lr_schedulers()
+        if scheds is None:
+            return []
+        return list(scheds) if isinstance(scheds, list) else [scheds]
+
+    def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
+        self.after_iteration()
+        if self.max_iters is not None and int(self.iteration) >= self.max_iters:
+            self.trainer.should_stop = True
+
+    def configure_optimizers(self) -> Any:
+        make_g, make_d, sched_g, sched_d = self.factories
+        opt_g = make_g(params=self.generator.parameters())
+        opt_d = make_d(params=self.discriminator.parameters())
+        scheds = [s(optimizer=o) for s, o in ((sched_g, opt_g), (sched_d, opt_d)) if s]
+        return [opt_g, opt_d], scheds

@@ -1,0 +1,81 @@
+"""Pixel-loss training: FRVSR pretraining (`experiment=pretrain`) and the frame-by-frame
+baseline of the same backbone (`experiment=sisr`, `flow_net: null`)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from frvsr.lit.base import GeneratorModule
+from frvsr.losses import FlowWarpLoss, PingPongLoss, PixelLoss, pingpong_sequence
+
+
+class SRModule(GeneratorModule):
+    """Automatic optimisation of `pixel_loss` (+ `flow_loss` + `pingpong_loss` if recurrent).
+
+    Args (besides `GeneratorModule`'s):
+        pixel_loss: distance between SR and GT frames (L2, L1 or Charbonnier).
+        flow_loss: LR flow-warp loss; ignored for single-frame models.
+        pingpong_loss: forward/backward consistency; ignored for single-frame models
+            (their output does not depend on frame order).
+        optimizer: `_partial_` optimiser, called with the generator's parameters.
+        scheduler: `_partial_` LR scheduler (stepped every iteration) or None.
+    """
+
+    def __init__(
+        self,
+        generator: Callable[..., nn.Module],
+        flow_net: nn.Module | None,
+        scale: int,
+        pixel_loss: PixelLoss,
+        optimizer: Callable[..., torch.optim.Optimizer],
+        flow_loss: FlowWarpLoss | None = None,
+        pingpong_loss: PingPongLoss | None = None,
+        scheduler: Callable[..., Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(generator=generator, flow_net=flow_net, scale=scale, **kwargs)
+        self.save_hyperparameters(
+            ignore=["generator", "flow_net", "pixel_loss", "flow_loss", "pingpong_loss",
+                    "optimizer", "scheduler"]
+        )
+        self.stage = "pretrain" if self.recurrent else "sisr"
+        self.pixel_loss = pixel_loss
+        self.flow_loss = flow_loss if self.recurrent else None
+        use_pp = self.recurrent and pingpong_loss is not None and pingpong_loss.active
+        self.pingpong_loss = pingpong_loss if use_pp else None
+        self.optimizer_factory = optimizer
+        self.scheduler_factory = scheduler
+
+    def compute_losses(self, lr: Tensor, hr: Tensor) -> dict[str, Tensor]:
+        """Named weighted loss terms of one batch (`B,T,C,h,w` LR, `B,T,C,H,W` GT)."""
+        t = lr.shape[1]
+        inputs = pingpong_sequence(lr) if self.pingpong_loss is not None else lr
+        sr_all, out = self.generate(inputs)
+        terms = {"pixel": self.pixel_loss(sr_all[:, :t], hr)}
+        if self.flow_loss is not None and self.flow_loss.active:
+            terms["flow"] = self.flow_loss(out.lr_warped[:, : t - 1], lr)
+        if self.pingpong_loss is not None:
+            terms["pingpong"] = self.pingpong_loss(sr_all)
+        return terms
+
+    def training_step(self, batch: dict[str, Any], batch_idx: int) -> Tensor:
+        terms = self.compute_losses(batch["lr"], batch["hr"])
+        loss = sum(terms.values())
+        bsz = batch["lr"].shape[0]
+        for name, value in terms.items():
+            self.log(f"train/{name}", value.detach(), batch_size=bsz)
+        self.log("train/loss", loss.detach(), prog_bar=True, batch_size=bsz)
+        return loss
+
+    def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
+        self.after_iteration()
+
+    def configure_optimizers(self) -> Any:
+        opt = self.optimizer_factory(params=self.generator.parameters())
+        if self.scheduler_factory is None:
+            return opt
+        sched = self.scheduler_factory(optimizer=opt)
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}

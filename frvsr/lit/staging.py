@@ -1,0 +1,69 @@
+"""Stage initialisation: the GAN stage starts from a pixel-loss checkpoint.
+
+`model.init_from`:
+- a path: that checkpoint (its generator must match this run's architecture);
+- `auto`: the newest matching `last.ckpt` under the runs folder (single runs and
+  multiruns), matched on stored generator class, widths, scale and recurrence;
+- `none`: from scratch (explicitly asked for).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from lightning.pytorch.utilities import rank_zero_info
+
+from frvsr.checkpoint import (
+    MATCH_KEYS,
+    find_init_checkpoint,
+    generator_state,
+    read_frvsr_entry,
+)
+from frvsr.lit.base import GeneratorModule
+
+
+class StageError(RuntimeError):
+    """The stage cannot start (e.g. no pretraining checkpoint); one line naming the fix."""
+
+
+def _describe(meta: dict) -> str:
+    return ", ".join(f"{k}={meta.get(k)}" for k in MATCH_KEYS)
+
+
+def resolve_init(model: GeneratorModule, init_from: str | None, runs_dir: Path) -> Path | None:
+    """Load the initial generator weights into `model` per `init_from`; returns the file used."""
+    if model.stage != "gan":
+        if init_from not in (None, "none", "auto"):
+            return _load(model, Path(init_from))
+        return None
+    if init_from in (None, "none"):
+        rank_zero_info("[frvsr] GAN stage from scratch (model.init_from=none)")
+        return None
+    if init_from == "auto":
+        found = find_init_checkpoint(runs_dir, model.meta)
+        if found is None:
+            stage = "pretrain" if model.recurrent else "sisr"
+            raise StageError(
+                f"no {stage} checkpoint under {runs_dir} matches this generator "
+                f"({_describe(model.meta)}); run `python -m frvsr.train experiment={stage}` "
+                "with the same model/generator first, or pass model.init_from=<ckpt> "
+                "(model.init_from=none starts from scratch)"
+            )
+        rank_zero_info(f"[frvsr] GAN stage initialised from {found} (newest matching)")
+        return _load(model, found)
+    path = Path(init_from)
+    rank_zero_info(f"[frvsr] GAN stage initialised from {path} (model.init_from)")
+    return _load(model, path)
+
+
+def _load(model: GeneratorModule, path: Path) -> Path:
+    entry = read_frvsr_entry(path)
+    meta = entry["meta"]
+    mismatch = [k for k in MATCH_KEYS if meta.get(k) != model.meta.get(k)]
+    if mismatch:
+        raise StageError(
+            f"model.init_from={path} holds another architecture ({_describe(meta)}) than this "
+            f"run ({_describe(model.meta)}); pick a checkpoint of the same model/generator"
+        )
+    # Pixel-stage EMA weights (when kept) are the better starting point, as for users.
+    model.load_init_weights(generator_state(entry["state_dict"], ema=True))
+    return path

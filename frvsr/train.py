@@ -1,0 +1,145 @@
+"""Training entry point: `python -m frvsr.train experiment=pretrain|sisr|gan [overrides]`.
+
+Only knows interfaces: it instantiates data, model, callbacks, loggers and trainer from
+the Hydra config, resolves the stage's initial weights and `ckpt_path=last`, fits, and
+returns the optimised metric (for the Optuna sweeper).
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import hydra
+import lightning as L
+import torch
+from lightning.pytorch.utilities import rank_zero_info, rank_zero_only
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+from frvsr.checkpoint import (
+    CheckpointError,
+    atomic_write_text,
+    find_resume_checkpoint,
+    read_frvsr_entry,
+)
+from frvsr.lit.staging import StageError, resolve_init
+from frvsr.lit.wandb_setup import configure_wandb
+
+USER_ERRORS: tuple[type[BaseException], ...] = (
+    FileNotFoundError, CheckpointError, StageError, ValueError
+)
+
+
+def _instantiate_all(cfg: DictConfig | None, **extra: Any) -> list[Any]:
+    """Instantiate every `_target_` entry of a group (callbacks, loggers); skip the rest."""
+    if not cfg:
+        return []
+    return [
+        hydra.utils.instantiate(node, **extra.get(name, {}))
+        for name, node in cfg.items()
+        if isinstance(node, DictConfig) and "_target_" in node
+    ]
+
+
+def resolve_ckpt_path(cfg: DictConfig) -> str | None:
+    """`ckpt_path=last`: newest `last.ckpt` of this task's runs; a path is used as given."""
+    if cfg.get("ckpt_path") in (None, "", "none", "null"):
+        return None
+    if str(cfg.ckpt_path) != "last":
+        if not Path(cfg.ckpt_path).is_file():
+            raise CheckpointError(f"ckpt_path={cfg.ckpt_path} does not exist; pass a .ckpt file")
+        return str(cfg.ckpt_path)
+    root = Path(cfg.paths.log_dir) / cfg.task_name
+    found = find_resume_checkpoint(root)
+    if found is None:
+        raise CheckpointError(
+            f"ckpt_path=last: no last.ckpt under {root}; run without ckpt_path first"
+        )
+    rank_zero_info(f"[frvsr] resuming from {found}")
+    return str(found)
+
+
+def _gan_max_iters(cfg: DictConfig) -> None:
+    """GAN: `trainer.max_steps` counts iterations (one G and at most one D update);
+    Lightning's global_step counts optimiser steps, so the module stops itself."""
+    if cfg.model.get("_target_", "").endswith("GANModule") and cfg.trainer.get("max_steps", -1) > 0:
+        with open_dict(cfg):
+            if cfg.model.get("max_iters") is None:
+                cfg.model.max_iters = cfg.trainer.max_steps
+            cfg.trainer.max_steps = -1
+        rank_zero_info(
+            f"[frvsr] GAN stage: trainer.max_steps={cfg.model.max_iters} is counted in "
+            "iterations (model.max_iters); Lightning's global_step advances once per "
+            "optimiser step (up to 2 per iteration)"
+        )
+
+
+@rank_zero_only
+def _write_config(cfg: DictConfig, out_dir: Path) -> None:
+    atomic_write_text(OmegaConf.to_yaml(cfg, resolve=True), out_dir / "config.yaml")
+
+
+def train(cfg: DictConfig) -> float | None:
+    """Fit one run described by `cfg`; returns `cfg.optimized_metric` when logged."""
+    if cfg.get("seed") is not None:
+        L.seed_everything(cfg.seed, workers=True)
+    if cfg.get("float32_matmul_precision"):
+        torch.set_float32_matmul_precision(cfg.float32_matmul_precision)
+    _gan_max_iters(cfg)
+    ckpt_path = resolve_ckpt_path(cfg)
+    out_dir = Path(cfg.paths.output_dir)
+    _write_config(cfg, out_dir)
+
+    datamodule = hydra.utils.instantiate(cfg.data)
+    model_cfg = OmegaConf.create(OmegaConf.to_container(cfg.model, resolve=True))
+    model_cfg.pop("init_from", None)  # a staging setting of frvsr.train, not a module argument
+    model = hydra.utils.instantiate(model_cfg)
+    model.run_config = OmegaConf.to_yaml(cfg, resolve=True)
+    if ckpt_path is None:
+        resolve_init(model, cfg.model.get("init_from", "none"), Path(cfg.paths.log_dir))
+
+    wandb_id = read_frvsr_entry(ckpt_path)["meta"].get("wandb_id") if ckpt_path else None
+    loggers = _instantiate_all(cfg.get("logger"), **configure_wandb(cfg, wandb_id))
+    for logger in loggers:
+        if type(logger).__name__ == "WandbLogger":
+            model.run_info["wandb_id"] = logger.version
+    callbacks = _instantiate_all(cfg.get("callbacks"))
+    from frvsr.callbacks.checkpointing import AtomicCheckpointIO
+
+    trainer: L.Trainer = hydra.utils.instantiate(
+        cfg.trainer, callbacks=callbacks, logger=loggers or False, plugins=[AtomicCheckpointIO()]
+    )
+    trainer.fit(model=model, datamodule=datamodule, ckpt_path=ckpt_path)
+    metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if v.numel() == 1}
+    rank_zero_info("[frvsr] final: " + ", ".join(f"{k}={v:.4f}" for k, v in sorted(metrics.items())
+                                                  if k.startswith("val/")))
+    rank_zero_info(f"[frvsr] outputs in {out_dir}")
+    return metrics.get(cfg.get("optimized_metric") or "")
+
+
+def _first_user_error(exc: BaseException) -> BaseException | None:
+    """The deepest user-facing error in the cause chain (Hydra wraps instantiate errors)."""
+    found, seen = None, set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, USER_ERRORS):
+            found = exc
+        exc = exc.__cause__ or exc.__context__
+    return found
+
+
+@hydra.main(version_base="1.3", config_path="../conf", config_name="train")
+def main(cfg: DictConfig) -> float | None:
+    try:
+        return train(cfg)
+    except Exception as exc:  # one line for configuration/data errors, full trace otherwise
+        user = _first_user_error(exc)
+        if user is None or cfg.get("debug_traceback", False):
+            raise
+        message = " ".join(str(user).split())
+        print(f"error: {message} (debug_traceback=true shows the traceback)", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()
