@@ -55,12 +55,11 @@ def psnr_rgb(sr: Tensor, gt: Tensor, crop_border: int = 0) -> float:
     return _psnr(a, b)
 
 
-def _gaussian_window(size: int = 11, sigma: float = 1.5) -> Tensor:
-    # Same as cv2.getGaussianKernel(11, 1.5) outer itself (BasicSR), normalised to sum 1.
+def _gaussian_1d(size: int = 11, sigma: float = 1.5) -> Tensor:
+    # cv2.getGaussianKernel(11, 1.5) (BasicSR uses its outer product; we filter separably).
     r = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
     g = torch.exp(-(r**2) / (2 * sigma**2))
-    g = g / g.sum()
-    return torch.outer(g, g)
+    return g / g.sum()
 
 
 def _ssim_plane(a: Tensor, b: Tensor) -> float:
@@ -68,10 +67,13 @@ def _ssim_plane(a: Tensor, b: Tensor) -> float:
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
     if min(a.shape) < 11:
         raise ValueError(f"SSIM needs at least 11x11 pixels after cropping, got {tuple(a.shape)}")
-    win = _gaussian_window().view(1, 1, 11, 11)
+    g = _gaussian_1d()
+    col, row = g.view(1, 1, 11, 1), g.view(1, 1, 1, 11)
 
     def filt(x: Tensor) -> Tensor:
-        return torch.nn.functional.conv2d(x.view(1, 1, *x.shape), win)[0, 0]
+        # Separable 11x11 Gaussian, "valid" region only (no padding), as MATLAB's SSIM.
+        y = torch.nn.functional.conv2d(x.view(1, 1, *x.shape), col)
+        return torch.nn.functional.conv2d(y, row)[0, 0]
 
     mu_a, mu_b = filt(a), filt(b)
     var_a = filt(a * a) - mu_a**2

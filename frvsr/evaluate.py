@@ -1,0 +1,232 @@
+"""``python -m frvsr.evaluate key=value ...``: score SR clips against GT, run a baseline or a
+checkpoint first, write JSON + CSV + an HTML report, or compare result files.
+
+  python -m frvsr.evaluate sr=results/frvsr gt=data/vid4/GT out=eval/frvsr.json
+  python -m frvsr.evaluate baseline=bicubic gt=data/vid4/GT degradation=bd_tecogan scale=4
+  python -m frvsr.evaluate ckpt=runs/x/last.ckpt gt=data/vid4/GT protocol=tecogan
+  python -m frvsr.evaluate compare=[eval/bicubic.json,eval/frvsr.json]
+
+Arguments are Hydra-style ``key=value`` pairs parsed with OmegaConf.from_dotlist, so no
+Hydra run folder is written. See docs/evaluation.md for the output schema.
+"""
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from omegaconf import OmegaConf
+
+from frvsr import report
+from frvsr.metrics.clips import EvalError, list_clips, match_clips, read_frame_u8, to_tensor, write_png
+from frvsr.metrics.protocols import PROTOCOLS, Protocol
+from frvsr.metrics.scoring import DEFAULT_METRICS, Scorer, aggregate, check_metrics
+
+DEFAULTS: dict[str, Any] = {
+    "sr": None, "gt": None, "lr": None, "ckpt": None, "data": None, "baseline": None,
+    "degradation": None, "scale": None, "out": "eval/results.json", "name": None,
+    "protocol": "basicsr", "crop_border": 0, "metrics": list(DEFAULT_METRICS),
+    "compare": None, "sr_out": None, "report": True, "bicubic": None, "report_clip": None,
+    "profile_row": None, "ema": True, "wandb_run": None, "wandb_project": "frvsr",
+    "threads": None,
+}
+BASELINE_UPSCALE = {"bi": "MATLAB-style antialiased bicubic imresize (inverts BI)",
+                    "bd": "phase-0-aligned bicubic, LR pixel i on HR pixel s*i (inverts BD)"}
+Upscaler = Callable[[torch.Tensor], torch.Tensor]
+
+
+def parse_args(argv: list[str]) -> dict[str, Any]:
+    """``key=value`` pairs -> a plain dict over DEFAULTS; unknown keys are one-line errors."""
+    bad = [a for a in argv if "=" not in a]
+    if bad:
+        raise EvalError(f"argument {bad[0]!r} is not key=value; valid keys: {', '.join(DEFAULTS)}")
+    given = OmegaConf.to_container(OmegaConf.from_dotlist(argv), resolve=True)
+    unknown = [k for k in given if k not in DEFAULTS]  # type: ignore[union-attr]
+    if unknown:
+        raise EvalError(f"unknown argument {unknown[0]!r}; valid keys: {', '.join(DEFAULTS)}")
+    cfg = {**DEFAULTS, **given}  # type: ignore[dict-item]
+    if isinstance(cfg["metrics"], str):
+        cfg["metrics"] = [cfg["metrics"]]
+    cfg["metrics"] = check_metrics(list(cfg["metrics"]))
+    if cfg["protocol"] not in PROTOCOLS:
+        raise EvalError(f"protocol={cfg['protocol']} must be one of {', '.join(PROTOCOLS)}")
+    if cfg["baseline"] not in (None, "bicubic", "sisr"):
+        raise EvalError(f"baseline={cfg['baseline']} must be bicubic or sisr")
+    return cfg
+
+
+def evaluate_folders(sr: Path, gt: Path, protocol: Protocol, metrics: list[str],
+                     method: str, progress: bool = True) -> dict[str, Any]:
+    """Score every clip of ``sr`` against ``gt``; returns the result dict (inf as float)."""
+    pairs = match_clips(sr, gt)
+    scorer = Scorer(protocol, metrics)
+    clips = {}
+    with report.progress_bar(enabled=progress) as bar:
+        for pair in pairs:
+            task = bar.add_task(pair.name, total=len(pair.gt))
+            clips[pair.name] = scorer.score(pair, lambda i, n, t=task: bar.update(t, completed=i))
+    over_clips, over_frames = aggregate(clips, scorer.metrics)
+    return {
+        "method": method, "protocol": protocol.name, "metrics": scorer.metrics,
+        "conventions": {**protocol.conventions(), "crop_border": protocol.crop_border,
+                        "tlp_scale": 100},
+        "sources": {"sr": str(sr), "gt": str(gt)},
+        "clips": clips, "mean_over_clips": over_clips, "mean_over_frames": over_frames,
+    }
+
+
+def _bicubic_upscaler(scale: int, degradation: str) -> Callable[[], Upscaler]:
+    from frvsr.data.degradations import bicubic_baseline
+
+    return lambda: (lambda lr: bicubic_baseline(lr, scale, degradation))
+
+
+def _model_upscaler(loaded: Any) -> Callable[[], Upscaler]:
+    """A factory giving a fresh upscaler per clip (recurrent state restarts per clip)."""
+    model = loaded.model
+
+    def make() -> Upscaler:
+        state: list[Any] = [None]
+
+        def up(lr: torch.Tensor) -> torch.Tensor:
+            with torch.no_grad():
+                if not loaded.recurrent:
+                    return model(lr)
+                sr, state[0] = model.step(lr, state[0])
+                return sr
+
+        return up
+
+    return make
+
+
+def _to_u8(frame: torch.Tensor) -> np.ndarray:
+    return (frame.clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
+
+
+def generate_frames(gt: Path, lr: Path | None, sr_out: Path, make: Callable[[], Upscaler],
+                    scale: int, degradation: str) -> None:
+    """Upscale every clip (streaming, whole frames) and write ``sr_out/<clip>/<frame>.png``.
+
+    Without ``lr``, LR frames are made from GT with the degradation and rounded to uint8,
+    as stored LR test sets are.
+    """
+    from frvsr.data.degradations import degrade
+
+    gt_clips = list_clips(gt, "gt")
+    lr_clips = list_clips(lr, "lr") if lr is not None else None
+    if lr_clips is not None and len(lr_clips) == 1 and len(gt_clips) == 1:
+        lr_clips = {next(iter(gt_clips)): next(iter(lr_clips.values()))}
+    for name, gt_paths in gt_clips.items():
+        if lr_clips is not None:
+            if name not in lr_clips:
+                raise EvalError(f"clip '{name}' is in gt={gt} but missing in lr={lr}")
+            if len(lr_clips[name]) != len(gt_paths):
+                raise EvalError(f"clip '{name}': lr has {len(lr_clips[name])} frames, gt has "
+                                f"{len(gt_paths)}")
+        up = make()
+        for t, gt_path in enumerate(gt_paths):
+            if lr_clips is not None:
+                lr_t = to_tensor(read_frame_u8(lr_clips[name][t], name, t))
+            else:
+                hr = to_tensor(read_frame_u8(gt_path, name, t))
+                lr_t = to_tensor(_to_u8(degrade(hr, scale, degradation)))
+            sr = up(lr_t[None])[0]
+            write_png(sr_out / name / f"{gt_path.stem}.png", _to_u8(sr))
+
+
+def generate_from_config(cfg: dict[str, Any], gt: Path, out: Path) -> tuple[Path, str, dict]:
+    """Run ``baseline=bicubic``, ``baseline=sisr ckpt=...`` or ``ckpt=...`` over GT clips."""
+    if cfg["data"] is not None:
+        raise EvalError("data=<conf/data option> is not supported yet; pass gt=<dir> [lr=<dir>]")
+    extra: dict[str, Any] = {}
+    if cfg["baseline"] == "bicubic":
+        if cfg["ckpt"]:
+            raise EvalError("baseline=bicubic takes no ckpt=")
+        if cfg["degradation"] is None:
+            raise EvalError("baseline=bicubic needs degradation=bi|bd_tecogan|bd_duf (and scale=)")
+        scale, degradation = int(cfg["scale"] or 4), str(cfg["degradation"])
+        make, method = _bicubic_upscaler(scale, degradation), "bicubic"
+        extra["baseline"] = {"kind": "bicubic",
+                             "upscale": BASELINE_UPSCALE["bi" if degradation == "bi" else "bd"]}
+    else:
+        if not cfg["ckpt"]:
+            raise EvalError("give sr=<dir>, ckpt=<path> or baseline=bicubic")
+        from frvsr.checkpoint import load_generator
+
+        loaded = load_generator(cfg["ckpt"], ema=bool(cfg["ema"]))
+        if cfg["baseline"] == "sisr" and loaded.recurrent:
+            raise EvalError(f"baseline=sisr needs a single-frame checkpoint; {cfg['ckpt']} is recurrent")
+        scale = loaded.scale
+        if cfg["scale"] is not None and int(cfg["scale"]) != scale:
+            raise EvalError(f"scale={cfg['scale']} but checkpoint {cfg['ckpt']} is x{scale}")
+        degradation = str(cfg["degradation"] or loaded.degradation)
+        make, method = _model_upscaler(loaded), Path(cfg["ckpt"]).stem
+        extra["checkpoint"] = {"path": str(cfg["ckpt"]), "recurrent": loaded.recurrent,
+                               "trained_degradation": loaded.degradation, "ema": bool(cfg["ema"])}
+        if cfg["baseline"] == "sisr":
+            extra["baseline"] = {"kind": "sisr", "upscale": "single-frame model per frame"}
+    sr_out = Path(cfg["sr_out"] or out.with_name(f"{out.stem}_frames"))
+    lr = Path(cfg["lr"]) if cfg["lr"] else None
+    generate_frames(gt, lr, sr_out, make, scale, degradation)
+    extra.update({"scale": scale, "degradation": degradation, "sr_frames": str(sr_out),
+                  "lr_source": str(lr) if lr else f"GT degraded with {degradation} x{scale}, "
+                  "rounded to uint8"})
+    return sr_out, str(cfg["name"] or method), extra
+
+
+def run(cfg: dict[str, Any]) -> dict[str, Any] | None:
+    """One CLI invocation; returns the result dict (None for ``compare``)."""
+    out = Path(cfg["out"])
+    if cfg["threads"]:
+        torch.set_num_threads(int(cfg["threads"]))  # e.g. threads=1 on a busy machine
+    if cfg["compare"]:
+        paths = [Path(p) for p in cfg["compare"]]
+        report.print_compare(paths)
+        if cfg["report"]:
+            report.write_compare_report(paths, out.with_suffix(".html"))
+            print(f"report: {out.with_suffix('.html')}")
+        return None
+    if cfg["gt"] is None:
+        raise EvalError("gt=<dir of GT clips> is required (or compare=[a.json,b.json])")
+    protocol, gt = Protocol(cfg["protocol"], int(cfg["crop_border"])), Path(cfg["gt"])
+    extra: dict[str, Any] = {}
+    if cfg["sr"] is not None:
+        if cfg["ckpt"] or cfg["baseline"]:
+            raise EvalError("give either sr=<dir> or ckpt=/baseline=, not both")
+        sr, method = Path(cfg["sr"]), str(cfg["name"] or Path(cfg["sr"]).name)
+    else:
+        sr, method, extra = generate_from_config(cfg, gt, out)
+    result = evaluate_folders(sr, gt, protocol, cfg["metrics"], method)
+    result.update(extra)
+    report.write_json(out, result)
+    report.write_csv(out.with_suffix(".csv"), result)
+    report.print_table(result)
+    print(f"results: {out}, {out.with_suffix('.csv')}")
+    if cfg["report"]:
+        html = out.with_suffix(".html")
+        report.write_report(
+            result, html, sr=sr, gt=gt, bicubic=Path(cfg["bicubic"]) if cfg["bicubic"] else None,
+            degradation=cfg["degradation"] or extra.get("degradation"),
+            scale=cfg["scale"] or extra.get("scale"), clip=cfg["report_clip"],
+            row=cfg["profile_row"])
+        print(f"report: {html}")
+        if cfg["wandb_run"]:
+            report.log_to_wandb(html, result, str(cfg["wandb_run"]), str(cfg["wandb_project"]))
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        run(parse_args(sys.argv[1:] if argv is None else argv))
+    except (EvalError, FileNotFoundError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,119 @@
+"""Folders of clips for evaluation: ``<root>/<clip>/<frames>`` (PNG/JPEG, natural order).
+
+Every problem is an :class:`EvalError` whose one-line message names the clip and frame.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+from torch import Tensor
+
+IMAGE_EXTS = {".png", ".jpg", ".jpeg"}
+MAX_SCALE = 4  # GT may exceed SR by up to scale-1 pixels (HR cropped to a multiple of s)
+
+
+class EvalError(ValueError):
+    """A bad evaluation input; the message is one line naming the clip and frame."""
+
+
+def natural_key(name: str) -> list[object]:
+    """'frame 10.png' sorts after 'frame 9.png'."""
+    return [int(tok) if tok.isdigit() else tok.lower() for tok in re.split(r"(\d+)", name)]
+
+
+def list_frames(folder: Path) -> list[Path]:
+    files = [p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTS]
+    return sorted(files, key=lambda p: natural_key(p.name))
+
+
+def list_clips(root: Path, side: str) -> dict[str, list[Path]]:
+    """Clip name -> frame paths. A root holding images directly is one clip named after it."""
+    if not root.is_dir():
+        raise EvalError(f"{side} folder {root} does not exist")
+    direct = list_frames(root)
+    if direct:
+        return {root.name: direct}
+    subdirs = sorted((d for d in root.iterdir() if d.is_dir()), key=lambda d: natural_key(d.name))
+    if not subdirs:
+        raise EvalError(f"{side} folder {root} is empty: expected <clip>/<frames> or frames")
+    clips = {}
+    for d in subdirs:
+        frames = list_frames(d)
+        if not frames:
+            raise EvalError(f"clip '{d.name}' ({side}): folder {d} has no PNG/JPEG frames")
+        clips[d.name] = frames
+    return clips
+
+
+@dataclass(frozen=True)
+class ClipPair:
+    name: str
+    sr: list[Path]
+    gt: list[Path]
+
+
+def match_clips(sr_root: Path, gt_root: Path) -> list[ClipPair]:
+    """Pair SR and GT clips by name (folders of clips) or as single clips; check counts."""
+    sr, gt = list_clips(sr_root, "sr"), list_clips(gt_root, "gt")
+    if len(sr) == 1 and len(gt) == 1 and sr_root.name in sr and gt_root.name in gt:
+        sr = {gt_root.name: sr[sr_root.name]}  # two plain frame folders: one clip
+    missing_sr, missing_gt = sorted(set(gt) - set(sr)), sorted(set(sr) - set(gt))
+    if missing_sr:
+        raise EvalError(f"clip '{missing_sr[0]}' is in gt={gt_root} but missing in sr={sr_root}")
+    if missing_gt:
+        raise EvalError(f"clip '{missing_gt[0]}' is in sr={sr_root} but missing in gt={gt_root}")
+    pairs = []
+    for name in sorted(gt, key=natural_key):
+        if len(sr[name]) != len(gt[name]):
+            raise EvalError(f"clip '{name}': sr has {len(sr[name])} frames, gt has "
+                            f"{len(gt[name])}; frame counts must match")
+        pairs.append(ClipPair(name, sr[name], gt[name]))
+    return pairs
+
+
+def read_frame_u8(path: Path, clip: str, index: int) -> np.ndarray:
+    """H,W,3 uint8 RGB; unreadable or non-8-bit files are one-line errors."""
+    data = np.fromfile(path, dtype=np.uint8) if path.is_file() else np.empty(0, np.uint8)
+    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
+    if img is None:
+        raise EvalError(f"clip '{clip}' frame {index} ({path.name}): unreadable image")
+    if img.dtype != np.uint8:
+        raise EvalError(f"clip '{clip}' frame {index} ({path.name}): {img.dtype} image, "
+                        "expected 8-bit")
+    if img.ndim == 2:
+        img = cv2.cvtColor(img, cv2.COLOR_GRAY2RGB)
+    elif img.shape[2] == 4:
+        img = cv2.cvtColor(img, cv2.COLOR_BGRA2RGB)
+    else:
+        img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    return img
+
+
+def to_tensor(img: np.ndarray) -> Tensor:
+    return torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1).float().div(255.0)
+
+
+def align_sizes(sr: np.ndarray, gt: np.ndarray, clip: str, index: int) -> np.ndarray:
+    """GT cropped (top-left kept) to the SR size when it exceeds it by < MAX_SCALE pixels."""
+    (hs, ws), (hg, wg) = sr.shape[:2], gt.shape[:2]
+    if (hs, ws) == (hg, wg):
+        return gt
+    if 0 <= hg - hs < MAX_SCALE and 0 <= wg - ws < MAX_SCALE:
+        return gt[:hs, :ws]
+    raise EvalError(f"clip '{clip}' frame {index}: sr is {ws}x{hs} but gt is {wg}x{hg}")
+
+
+def write_png(path: Path, img: np.ndarray) -> None:
+    """Atomic PNG write of an H,W,3 uint8 RGB image."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ok, buf = cv2.imencode(".png", cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise OSError(f"could not encode {path}")
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(buf.tobytes())
+    tmp.replace(path)

@@ -1,0 +1,173 @@
+"""Score clips of SR frames against GT under a protocol, streaming one frame at a time.
+
+Result layout (see docs/evaluation.md): per clip the means of every metric, counts and
+``per_frame`` lists; PSNR of identical frames is ``math.inf`` here and becomes the string
+"inf" only when written to JSON (``frvsr.evaluate``).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import torch
+
+from frvsr.metrics import fidelity
+from frvsr.metrics.clips import ClipPair, EvalError, align_sizes, read_frame_u8, to_tensor
+from frvsr.metrics.perceptual import LPIPS
+from frvsr.metrics.protocols import Protocol
+from frvsr.metrics.temporal import (
+    ewarp_from_flows,
+    farneback,
+    tflicker_pair,
+    tlp_pair,
+    to_gray_u8,
+    tof_from_flows,
+)
+from frvsr.metrics.vmaf import ffmpeg_with_vmaf, vmaf_clip
+
+FRAME_METRICS = ("psnr_y", "ssim_y", "psnr_rgb", "ssim_rgb", "lpips_alex", "lpips_vgg")
+PAIR_METRICS = ("tof", "tlp", "ewarp", "tflicker")
+CLIP_METRICS = ("vmaf",)
+ALL_METRICS = FRAME_METRICS + PAIR_METRICS + CLIP_METRICS
+DEFAULT_METRICS = ("psnr_y", "ssim_y", "lpips_alex", "tof", "tlp", "ewarp", "tflicker")
+INF_METRICS = ("psnr_y", "psnr_rgb")
+Value = float | None
+
+
+def check_metrics(names: Sequence[str]) -> list[str]:
+    unknown = [n for n in names if n not in ALL_METRICS]
+    if unknown or not names:
+        raise EvalError(f"unknown metric {unknown[0] if unknown else '(none given)'}; valid: "
+                        f"{', '.join(ALL_METRICS)}")
+    return list(dict.fromkeys(names))
+
+
+def finite_mean(values: Sequence[Value]) -> Value:
+    """Mean of the finite values; inf when every value is inf; None when none is defined."""
+    kept = [v for v in values if v is not None]
+    finite = [v for v in kept if math.isfinite(v)]
+    if finite:
+        return float(np.mean(finite))
+    return math.inf if kept else None
+
+
+class Scorer:
+    """Holds the LPIPS networks once; ``score(pair)`` returns one clip's result dict."""
+
+    def __init__(self, protocol: Protocol, metrics: Sequence[str]) -> None:
+        self.protocol, self.metrics = protocol, check_metrics(metrics)
+        need_alex = "lpips_alex" in self.metrics or "tlp" in self.metrics
+        self.alex = LPIPS("alex") if need_alex else None
+        self.vgg = LPIPS("vgg") if "lpips_vgg" in self.metrics else None
+        self.vmaf_reason = ffmpeg_with_vmaf()[1] if "vmaf" in self.metrics else ""
+
+    def _frame_metrics(self, sr: torch.Tensor, gt: torch.Tensor, region) -> dict[str, float]:
+        ys, xs = region.slices()
+        s, g = sr[:, ys, xs], gt[:, ys, xs]
+        out: dict[str, float] = {}
+        for name in self.metrics:
+            if name in ("psnr_y", "ssim_y", "psnr_rgb", "ssim_rgb"):
+                out[name] = getattr(fidelity, name)(s, g)
+            elif name in ("lpips_alex", "lpips_vgg"):
+                net = self.alex if name == "lpips_alex" else self.vgg
+                with torch.no_grad():
+                    out[name] = float(net(s[None], g[None]).item())  # type: ignore[misc]
+        return out
+
+    def score(self, pair: ClipPair, progress: Callable[[int, int], None] | None = None) -> dict:
+        n, proto = len(pair.gt), self.protocol
+        if n < proto.min_frames:
+            raise EvalError(f"clip '{pair.name}' has {n} frames; protocol={proto.name} needs "
+                            f">= {proto.min_frames}")
+        frames, pairs = set(proto.frames(n)), set(proto.pairs(n))
+        per: dict[str, list[Value]] = {m: [] for m in self.metrics if m not in CLIP_METRICS}
+        need_flow = any(m in self.metrics for m in ("tof", "ewarp"))
+        prev = None  # (sr tensor, gt tensor, sr gray, gt gray) of frame t-1
+        region = size = None
+        for t in range(n):
+            sr_u8 = read_frame_u8(pair.sr[t], pair.name, t)
+            gt_u8 = align_sizes(sr_u8, read_frame_u8(pair.gt[t], pair.name, t), pair.name, t)
+            if size is None:
+                size = sr_u8.shape[:2]
+                region = proto.region(*size)
+            elif sr_u8.shape[:2] != size:
+                raise EvalError(f"clip '{pair.name}' frame {t}: size {sr_u8.shape[1]}x"
+                                f"{sr_u8.shape[0]} differs from frame 0 ({size[1]}x{size[0]})")
+            sr, gt = to_tensor(sr_u8), to_tensor(gt_u8)
+            grays = (to_gray_u8(sr), to_gray_u8(gt)) if need_flow else (None, None)
+            if t in frames:
+                for k, v in self._frame_metrics(sr, gt, region).items():
+                    per[k].append(v)
+            if t in pairs and prev is not None:
+                self._pair_metrics(per, prev, (sr, gt, *grays), region)
+            prev = (sr, gt, *grays)
+            if progress:
+                progress(t + 1, n)
+        result: dict = {"frames": n, "scored_frames": len(frames), "scored_pairs": len(pairs),
+                        "size": [int(size[0]), int(size[1])],  # type: ignore[index]
+                        "region": vars(region).copy()}
+        for name, values in per.items():
+            result[name] = finite_mean(values)
+            if name in INF_METRICS:
+                result[f"{name}_inf_frames"] = sum(1 for v in values if v == math.inf)
+            if name == "ewarp":
+                result["ewarp_undefined_pairs"] = sum(1 for v in values if v is None)
+        if "vmaf" in self.metrics:
+            result["vmaf"] = self._vmaf(pair, sorted(frames), region)
+        result["per_frame"] = per
+        return result
+
+    def _pair_metrics(self, per: dict, prev: tuple, cur: tuple, region) -> None:
+        sr0, gt0, s0, g0 = prev
+        sr1, gt1, s1, g1 = cur
+        fw = farneback(g0, g1) if g0 is not None else None
+        for name in self.metrics:
+            if name == "tof":
+                per[name].append(tof_from_flows(fw, farneback(s0, s1), region))
+            elif name == "ewarp":
+                per[name].append(ewarp_from_flows(sr0, sr1, fw, farneback(g1, g0), region))
+            elif name == "tlp":
+                per[name].append(tlp_pair(self.alex, sr0, sr1, gt0, gt1, region))
+            elif name == "tflicker":
+                per[name].append(tflicker_pair(sr0, sr1, gt0, gt1, region))
+
+    def _vmaf(self, pair: ClipPair, frames: list[int], region) -> float | str:
+        if self.vmaf_reason:
+            return f"unavailable: {self.vmaf_reason}"
+        ys, xs = region.slices()
+        # yuv420p needs even sizes: drop a last odd row/column of the scored region.
+        h, w = region.height // 2 * 2, region.width // 2 * 2
+
+        def frames_of(side: str):
+            for t in frames:
+                sr = read_frame_u8(pair.sr[t], pair.name, t)
+                img = sr if side == "sr" else align_sizes(
+                    sr, read_frame_u8(pair.gt[t], pair.name, t), pair.name, t)
+                yield np.ascontiguousarray(img[ys, xs][:h, :w])
+
+        return vmaf_clip(frames_of("sr"), frames_of("gt"))
+
+
+def aggregate(clips: dict[str, dict], metrics: Sequence[str]) -> tuple[dict, dict]:
+    """(mean over clips of the clip means, mean over all scored frames / pairs).
+
+    VMAF has no per-frame list here: its "frame" mean weights clip values by scored frames.
+    A metric unavailable in any clip is reported as unavailable, never as a number.
+    """
+    over_clips: dict[str, object] = {}
+    over_frames: dict[str, object] = {}
+    for name in metrics:
+        values = [c[name] for c in clips.values()]
+        if any(isinstance(v, str) and v.startswith("unavailable") for v in values):
+            over_clips[name] = over_frames[name] = next(v for v in values if isinstance(v, str))
+            continue
+        over_clips[name] = finite_mean(values)
+        if name in CLIP_METRICS:
+            weights = [c["scored_frames"] for c in clips.values()]
+            over_frames[name] = float(np.average(values, weights=weights))
+        else:
+            over_frames[name] = finite_mean([v for c in clips.values() for v in c["per_frame"][name]])
+        if name in INF_METRICS:
+            over_clips[f"{name}_inf_frames"] = sum(c[f"{name}_inf_frames"] for c in clips.values())
+    return over_clips, over_frames

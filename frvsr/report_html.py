@@ -1,0 +1,166 @@
+"""Assemble the self-contained HTML report of one evaluation, or of a comparison.
+
+Figures come from ``frvsr.report_plots``; each is embedded (base64) and also written as a
+PNG into ``<report>_plots/``. A bicubic column is shown when a folder of bicubic frames is
+given, or made on the fly from GT when the degradation and scale are known.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from frvsr import report_plots as plots
+from frvsr.metrics.clips import align_sizes, list_clips, read_frame_u8, to_tensor
+from frvsr.metrics.fidelity import psnr_y
+from frvsr.metrics.protocols import Protocol
+from frvsr.report import (
+    LOWER_BETTER,
+    atomic_write_bytes,
+    compare_rows,
+    html_page,
+    html_table,
+    img_tag,
+    jsonable,
+    table_rows,
+)
+
+
+def _bicubic_frames(gt_paths: list[Path], clip: str, degradation: str, scale: int):
+    """Yield the bicubic baseline (data engineer's degrade + bicubic_baseline) per GT frame."""
+    from frvsr.data.degradations import bicubic_baseline, degrade
+
+    def u8(x: torch.Tensor) -> np.ndarray:
+        return (x.clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
+
+    for t, p in enumerate(gt_paths):
+        lr = u8(degrade(to_tensor(read_frame_u8(p, clip, t)), scale, degradation))
+        yield u8(bicubic_baseline(to_tensor(lr), scale, degradation))
+
+
+def _gather(result: dict, sr: Path, gt: Path, bicubic: Path | None, degradation: str | None,
+            scale: int | None, clip: str | None, row: int | None) -> dict[str, Any]:
+    """Read one clip of every method: profile rows, a crop of the middle frame, bicubic PSNR."""
+    gt_clips = list_clips(gt, "gt")
+    sr_clips = list_clips(sr, "sr")
+    if len(sr_clips) == 1 and len(gt_clips) == 1:
+        sr_clips = {next(iter(gt_clips)): next(iter(sr_clips.values()))}
+    name = clip or next(iter(result["clips"]))
+    if name not in gt_clips or name not in sr_clips:
+        raise ValueError(f"report_clip={name} is not a clip of this evaluation")
+    sources: dict[str, Any] = {"GT": iter(read_frame_u8(p, name, t)
+                                          for t, p in enumerate(gt_clips[name])),
+                               result["method"]: iter(read_frame_u8(p, name, t)
+                                                      for t, p in enumerate(sr_clips[name]))}
+    if bicubic is not None:
+        bic = list_clips(bicubic, "bicubic")
+        paths = bic.get(name) or next(iter(bic.values()))
+        sources["bicubic"] = iter(read_frame_u8(p, name, t) for t, p in enumerate(paths))
+    elif degradation and scale and result["method"] != "bicubic":
+        sources["bicubic"] = _bicubic_frames(gt_clips[name], name, degradation, int(scale))
+    order = list(dict.fromkeys(["GT", *(["bicubic"] if "bicubic" in sources else []),
+                                result["method"]]))
+    n = len(gt_clips[name])
+    h, w = result["clips"][name]["size"]
+    y = h // 2 if row is None else int(row)
+    if not 0 <= y < h:
+        raise ValueError(f"profile_row={row} is outside the {h}-pixel-high frames")
+    x0 = max(0, w // 2 - 160)  # profiles show at most 320 columns, centred
+    cs = min(96, h, w)
+    cy, cx = (h - cs) // 2, (w - cs) // 2
+    proto = Protocol(result["protocol"], int(result["conventions"].get("crop_border", 0)))
+    region = proto.region(h, w)
+    profiles = {k: [] for k in order}
+    crops: dict[str, np.ndarray] = {}
+    bic_psnr: list[float] = []
+    frames = set(proto.frames(n))
+    for t in range(n):
+        imgs = {k: next(sources[k]) for k in order}
+        imgs = {k: align_sizes(imgs[result["method"]], v, name, t) for k, v in imgs.items()}
+        for k in order:
+            profiles[k].append(imgs[k][y, x0:x0 + 320])
+        if t == n // 2:
+            crops = {k: imgs[k][cy:cy + cs, cx:cx + cs] for k in order}
+        if "bicubic" in imgs and t in frames:
+            ys, xs = region.slices()
+            bic_psnr.append(psnr_y(to_tensor(imgs["bicubic"][ys, xs]),
+                                   to_tensor(imgs["GT"][ys, xs])))
+    return {"clip": name, "row": y, "x0": x0, "crop": (cy, cx, cs), "order": order,
+            "profiles": {k: np.stack(v) for k, v in profiles.items()}, "crops": crops,
+            "bicubic_psnr": bic_psnr, "frames": sorted(frames)}
+
+
+def _write_figures(path: Path, figs: dict[str, bytes]) -> None:
+    folder = path.with_name(f"{path.stem}_plots")
+    for name, png in figs.items():
+        atomic_write_bytes(folder / f"{name}.png", png)
+
+
+def build_report(result: dict, path: Path, sr: Path, gt: Path, bicubic: Path | None = None,
+                 degradation: str | None = None, scale: int | None = None,
+                 clip: str | None = None, row: int | None = None) -> None:
+    g = _gather(result, sr, gt, bicubic, degradation, scale, clip, row)
+    c = result["clips"][g["clip"]]
+    curves = {result["method"]: (g["frames"], c["per_frame"].get("psnr_y", []))}
+    if g["bicubic_psnr"]:
+        curves = {"bicubic": (g["frames"], g["bicubic_psnr"]), **curves}
+    figs = {
+        "temporal_profile": plots.temporal_profiles(
+            g["profiles"], g["row"], f"clip '{g['clip']}', columns {g['x0']}+"),
+        "crop_grid": plots.crop_grid(
+            g["crops"], f"clip '{g['clip']}', frame {c['frames'] // 2}, crop at "
+            f"(y={g['crop'][0]}, x={g['crop'][1]}), {g['crop'][2]} px, shown x3"),
+    }
+    if curves[result["method"]][1]:
+        figs = {"psnr_curve": plots.psnr_curves(curves, f"per-frame PSNR-Y, clip '{g['clip']}'"),
+                **figs}
+    _write_figures(path, figs)
+    header, rows = table_rows(result)
+    sections = [
+        ("Results", f"<p>method <b>{result['method']}</b>, protocol <b>{result['protocol']}"
+                    "</b>; ewarp shown x1e-3, tLP x100. Per-clip means, then the means over "
+                    "clips and over all scored frames.</p>" + html_table(header, rows)),
+    ]
+    if "psnr_curve" in figs:
+        sections.append(("Per-frame PSNR", img_tag(figs["psnr_curve"], "per-frame PSNR")))
+    sections += [
+        ("Temporal profiles", "<p>One pixel row of every frame, stacked top to bottom over "
+         "time. Smooth vertical streaks mean temporally stable output; jagged, noisy streaks "
+         "are flicker.</p>" + img_tag(figs["temporal_profile"], "temporal profiles")),
+        ("Crops", img_tag(figs["crop_grid"], "crop grid")),
+        ("Conventions", "<pre>" + json.dumps(jsonable(
+            {k: v for k, v in result.items() if k not in ("clips", "mean_over_clips",
+                                                          "mean_over_frames")}),
+            indent=1) + "</pre>"),
+    ]
+    atomic_write_bytes(path, html_page(f"frvsr evaluation: {result['method']}", sections).encode())
+
+
+def build_compare_report(results: list[dict], path: Path) -> None:
+    header, rows = compare_rows(results)
+    metrics = [m for m in results[0]["metrics"] if all(m in r["metrics"] for r in results)]
+    values = {m: {r["method"]: r["mean_over_clips"][m] for r in results} for m in metrics}
+    values = {m: v for m, v in values.items()
+              if all(isinstance(x, (int, float)) for x in v.values())}
+    figs: dict[str, bytes] = {}
+    if values:
+        figs["metrics"] = plots.metric_bars(values, LOWER_BETTER)
+    for clip in list(results[0]["clips"])[:8]:
+        curves = {}
+        for r in results:
+            c = r["clips"].get(clip)
+            if c and c["per_frame"].get("psnr_y"):
+                n = c["frames"]
+                idx = list(Protocol(r["protocol"], int(r["conventions"].get("crop_border", 0)))
+                           .frames(n))
+                vals = [float(v) for v in c["per_frame"]["psnr_y"]]
+                curves[r["method"]] = (idx, vals)
+        if curves:
+            figs[f"psnr_{clip}"] = plots.psnr_curves(curves, f"per-frame PSNR-Y, clip '{clip}'")
+    _write_figures(path, figs)
+    sections = [("Mean over clips (* = best per column)", html_table(header, rows))]
+    sections += [(k, img_tag(v, k)) for k, v in figs.items()]
+    atomic_write_bytes(path, html_page("frvsr comparison", sections).encode())

@@ -1,0 +1,104 @@
+"""Figures for the evaluation report, returned as PNG bytes (matplotlib, Agg backend).
+
+- per-frame PSNR curves of several methods;
+- temporal profiles: one pixel row of every frame stacked top-to-bottom over time, the
+  methods side by side (a temporally stable method gives smooth vertical streaks, flicker
+  shows as jagged, noisy streaks);
+- a crop grid: the same crop of one frame for every method, enlarged with nearest
+  neighbours so single pixels stay visible.
+"""
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Mapping, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+COLORS = ["#222222", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+
+
+def _png(fig: plt.Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def psnr_curves(curves: Mapping[str, tuple[Sequence[int], Sequence[float]]],
+                title: str) -> bytes:
+    """``{method: (frame indices, PSNR values)}``; inf values are left out of the plot."""
+    fig, ax = plt.subplots(figsize=(8, 3.4))
+    for i, (name, (idx, vals)) in enumerate(curves.items()):
+        pts = [(t, v) for t, v in zip(idx, vals) if v is not None and math.isfinite(v)]
+        if not pts:
+            continue
+        t, v = zip(*pts)
+        ax.plot(t, v, color=COLORS[i % len(COLORS)], lw=1.6, marker="o" if len(t) < 40 else None,
+                ms=3, label=f"{name} (mean {np.mean(v):.2f} dB)")
+    ax.set_xlabel("frame")
+    ax.set_ylabel("PSNR-Y (dB)")
+    ax.set_title(title, fontsize=11)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=9, loc="best", framealpha=0.9)
+    return _png(fig)
+
+
+def temporal_profiles(profiles: Mapping[str, np.ndarray], row: int, title: str) -> bytes:
+    """``{method: T,W,3 uint8}`` (one image row per frame) shown side by side."""
+    n = len(profiles)
+    first = next(iter(profiles.values()))
+    t, w = first.shape[:2]
+    # Keep pixels square-ish and each panel readable whatever the clip length.
+    panel_w = min(4.0, max(2.2, 4.0 * w / max(t, w)))
+    panel_h = min(7.0, max(2.5, panel_w * t / w))
+    fig, axes = plt.subplots(1, n, figsize=(panel_w * n + 0.6, panel_h + 0.8), squeeze=False)
+    for ax, (name, img) in zip(axes[0], profiles.items()):
+        ax.imshow(img, interpolation="nearest", aspect="auto")
+        ax.set_title(name, fontsize=11)
+        ax.set_xlabel("x (pixels)")
+        ax.set_ylabel("frame (time)")
+    fig.suptitle(f"{title}: row y={row} of every frame stacked over time", fontsize=11)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def crop_grid(crops: Mapping[str, np.ndarray], title: str, zoom: int = 3) -> bytes:
+    """``{method: h,w,3 uint8}`` crops, enlarged ``zoom`` times with nearest neighbours."""
+    n = len(crops)
+    cols = min(n, 4)
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.4 * rows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, (name, img) in zip(axes.flat, crops.items()):
+        ax.imshow(np.repeat(np.repeat(img, zoom, axis=0), zoom, axis=1), interpolation="nearest")
+        ax.set_title(name, fontsize=11)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def metric_bars(values: Mapping[str, Mapping[str, float]], lower_better: set[str]) -> bytes:
+    """One small bar chart per metric: ``{metric: {method: value}}``."""
+    metrics = list(values)
+    cols = min(len(metrics), 4)
+    rows = math.ceil(len(metrics) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.6 * rows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, metric in zip(axes.flat, metrics):
+        ax.axis("on")
+        names = list(values[metric])
+        vals = [values[metric][m] for m in names]
+        ax.bar(range(len(names)), vals, color=[COLORS[(i + 1) % len(COLORS)] for i in range(len(names))])
+        ax.set_xticks(range(len(names)), names, rotation=20, fontsize=8)
+        arrow = "lower is better" if metric in lower_better else "higher is better"
+        ax.set_title(f"{metric} ({arrow})", fontsize=9)
+        ax.tick_params(axis="y", labelsize=8)
+    fig.tight_layout()
+    return _png(fig)
