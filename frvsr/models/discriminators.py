@@ -44,7 +44,9 @@ class SpatialDiscriminator(nn.Module):
         self.blocks = nn.ModuleList(blocks)
         self.head = spectral_norm(nn.Conv2d(cin, 1, 3, 1, 1))
 
-    def forward(self, x: Tensor, return_features: bool = False) -> Tensor | tuple[Tensor, list[Tensor]]:
+    def forward(
+        self, x: Tensor, return_features: bool = False
+    ) -> Tensor | tuple[Tensor, list[Tensor]]:
         out = self.conv_in(x)
         features = []
         for block in self.blocks:

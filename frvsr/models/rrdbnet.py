@@ -5,8 +5,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from frvsr.models.blocks import SkipMode, check_scale, check_skip_mode, scaled_kaiming_init
-from frvsr.models.blocks import upsample_skip
+from frvsr.models.blocks import (
+    SkipMode,
+    check_scale,
+    check_skip_mode,
+    scaled_kaiming_init,
+    upsample_skip,
+)
 
 
 class ResidualDenseBlock(nn.Module):

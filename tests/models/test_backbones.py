@@ -102,7 +102,8 @@ def test_channels_last_input(name: str) -> None:
     x = torch.rand(2, 3, 6, 7)
     with torch.no_grad():
         ref = net(x)
-        out = net.to(memory_format=torch.channels_last)(x.contiguous(memory_format=torch.channels_last))
+        net = net.to(memory_format=torch.channels_last)
+        out = net(x.contiguous(memory_format=torch.channels_last))
     torch.testing.assert_close(out, ref, rtol=0, atol=1e-5)
 
 

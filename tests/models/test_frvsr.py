@@ -6,7 +6,7 @@ import functools
 import pytest
 import torch
 
-from frvsr.models import FNet, FRVSR, FRVSRNet, FRVSRState, SRResNet
+from frvsr.models import FRVSR, FNet, FRVSRNet, FRVSRState, SRResNet
 from frvsr.ops import flow_warp
 
 

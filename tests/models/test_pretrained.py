@@ -12,8 +12,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from frvsr.models import (
-    FNet,
     FRVSR,
+    FNet,
     FRVSRNet,
     RRDBNet,
     SRResNet,
@@ -141,7 +141,9 @@ def ref_warp(x: Tensor, flow: Tensor) -> Tensor:
     return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=True)
 
 
-def ref_frnet_step(sd: State, nb: int, bd: bool, cur: Tensor, prev: Tensor, hr_prev: Tensor) -> Tensor:
+def ref_frnet_step(
+    sd: State, nb: int, bd: bool, cur: Tensor, prev: Tensor, hr_prev: Tensor
+) -> Tensor:
     """TecoGAN-PyTorch FRNet.step, re-stated: FNet on (cur, prev), flow reflect-padded,
     upsampled x4 and scaled, previous HR warped, tf-order space-to-depth, SRNet + skip."""
     up = (lambda t: ref_bicubic(t, 4)) if bd else (
@@ -161,7 +163,8 @@ def ref_frnet_step(sd: State, nb: int, bd: bool, cur: Tensor, prev: Tensor, hr_p
     s2d = F.pixel_unshuffle(warped, 4).view(n, c, 16, h, w).transpose(1, 2).reshape(n, 16 * c, h, w)
     out = F.relu(_c(sd, "srnet.conv_in.0", torch.cat([cur, s2d], 1)))
     for i in range(nb):
-        out = out + _c(sd, f"srnet.resblocks.{i}.conv.2", F.relu(_c(sd, f"srnet.resblocks.{i}.conv.0", out)))
+        key = f"srnet.resblocks.{i}.conv"
+        out = out + _c(sd, f"{key}.2", F.relu(_c(sd, f"{key}.0", out)))
     for key in ("srnet.conv_up.0", "srnet.conv_up.2"):
         out = F.relu(F.conv_transpose2d(out, sd[f"{key}.weight"], sd[f"{key}.bias"], 2, 1, 1))
     return _c(sd, "srnet.conv_out", out) + up(cur)
@@ -203,7 +206,9 @@ def test_rrdbnet_published_weights_reproduce_and_skip(tmp_path: Path, scale: int
 
 @pytest.mark.parametrize("bd", [True, False])
 @pytest.mark.parametrize("size", [(16, 24), (13, 19)])
-def test_tecogan_frnet_weights_reproduce_their_step(tmp_path: Path, bd: bool, size: tuple[int, int]) -> None:
+def test_tecogan_frnet_weights_reproduce_their_step(
+    tmp_path: Path, bd: bool, size: tuple[int, int]
+) -> None:
     torch.manual_seed(int(bd))
     sd = frnet_keys(8, 2, bd)
     model = load_pretrained(build_tecogan_frnet(8, 2, "BD" if bd else "BI"), _save(tmp_path, sd))
@@ -219,7 +224,8 @@ def test_tecogan_frnet_weights_reproduce_their_step(tmp_path: Path, bd: bool, si
             hr_prev = ref
         model.sr_net.conv_out.weight.zero_()
         model.sr_net.conv_out.bias.zero_()
-        skip = ref_bicubic(lr[:, 0], 4) if bd else F.interpolate(lr[:, 0], scale_factor=4, mode="bilinear")
+        bilinear = F.interpolate(lr[:, 0], scale_factor=4, mode="bilinear")
+        skip = ref_bicubic(lr[:, 0], 4) if bd else bilinear
         torch.testing.assert_close(model.step(lr[:, 0])[0], skip, rtol=0, atol=1e-6)
         if bd:
             from frvsr.models import upsample_bicubic_tecogan
