@@ -100,8 +100,8 @@ class Clip:
         try:
             with Image.open(self.hr[0]) as im:
                 return im.height, im.width
-        except OSError:
-            raise DataError(f"{self.hr[0]}: not a readable image; re-export or remove the frame") from None
+        except OSError:  # PIL cannot parse the header: let the full reader name the problem
+            return read_image(self.hr[0]).shape[:2]
 
     def read_hr(self, start: int, stop: int, rows: slice = _ALL, cols: slice = _ALL) -> np.ndarray:
         """HR frames [start, stop) as T,H,W,3 uint8, optionally only `rows` x `cols`.
