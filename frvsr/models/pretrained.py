@@ -3,8 +3,11 @@
 Accepted files (``torch.load(weights_only=True)``, nothing executes, nothing downloads):
 
 * a plain state dict, possibly with a ``module.`` (DataParallel) or other common prefix
-  (``generator.``, ``net_g.``, ...: any prefix under which the model's keys appear);
+  (``generator.``, ``net_g.``, ...: any prefix under which all the model's keys appear; an
+  EMA copy such as frvsr's ``generator_ema.`` is preferred when present);
 * BasicSR / Real-ESRGAN files ``{"params_ema": ..., "params": ...}`` (EMA preferred);
+* the original ESRGAN / MMSR key names (``RRDB_trunk.<i>.RDB<j>``, ``trunk_conv``,
+  ``upconv1/2``, ``HRconv``; ``recon_trunk`` for MSRResNet), renamed to BasicSR's;
 * ``{"state_dict": ...}`` files (Lightning checkpoints, frvsr's own);
 * TecoGAN-PyTorch FRNet checkpoints (``fnet.*``, ``srnet.conv_in/resblocks/conv_up/conv_out``)
   mapped onto ``FRVSR(FNet, FRVSRNet)``. To reproduce their outputs exactly build the model
@@ -26,6 +29,8 @@ from torch import Tensor, nn
 from frvsr.models.flownet import FNet
 from frvsr.models.frvsr import FRVSR
 from frvsr.models.frvsr_net import FRVSRNet
+from frvsr.models.rrdbnet import RRDBNet
+from frvsr.models.srresnet import SRResNet
 
 _WRAPPER_KEYS = ("params_ema", "params", "state_dict", "model", "generator")
 _TECOGAN_SRNET = [
@@ -37,6 +42,18 @@ _TECOGAN_SRNET = [
     (r"^srnet\.conv_out\.", "sr_net.conv_out."),
     (r"^fnet\.", "flow_net."),
 ]
+
+# Pre-BasicSR names (xinntao/ESRGAN, open-mmlab/mmsr) -> the names our modules use.
+_LEGACY: dict[type, list[tuple[str, str]]] = {
+    RRDBNet: [
+        (r"^RRDB_trunk\.(\d+)\.RDB(\d)\.", r"body.\1.rdb\2."),
+        (r"^trunk_conv\.", "conv_body."),
+        (r"^upconv1\.", "conv_up1."),
+        (r"^upconv2\.", "conv_up2."),
+        (r"^HRconv\.", "conv_hr."),
+    ],
+    SRResNet: [(r"^recon_trunk\.", "body."), (r"^HRconv\.", "conv_hr.")],
+}
 
 
 class CheckpointMismatchError(RuntimeError):
@@ -72,19 +89,10 @@ def _unwrap(obj: object, path: Path) -> dict[str, Tensor]:
     )
 
 
-def _map_tecogan(state: dict[str, Tensor], model: FRVSR) -> dict[str, Tensor]:
-    out: dict[str, Tensor] = {}
+def _rename(state: dict[str, Tensor], rules: list[tuple[str, str]]) -> dict[str, Tensor]:
+    out = {}
     for key, value in state.items():
-        if key.endswith("upsample_func.kernels"):
-            # Their bicubic taps are a constant buffer; we compute the same ones.
-            if getattr(model.sr_net, "skip", None) != "bicubic_tecogan":
-                warnings.warn(
-                    "TecoGAN BD checkpoint loaded into a model without its bicubic skip; use "
-                    "build_tecogan_frnet(degradation='BD') to reproduce its outputs",
-                    stacklevel=3,
-                )
-            continue
-        for pattern, repl in _TECOGAN_SRNET:
+        for pattern, repl in rules:
             if re.match(pattern, key):
                 key = re.sub(pattern, repl, key)
                 break
@@ -92,18 +100,30 @@ def _map_tecogan(state: dict[str, Tensor], model: FRVSR) -> dict[str, Tensor]:
     return out
 
 
+def _map_tecogan(state: dict[str, Tensor], model: FRVSR) -> dict[str, Tensor]:
+    bicubic = [k for k in state if k.endswith("upsample_func.kernels")]
+    if bicubic and getattr(model.sr_net, "skip", None) != "bicubic_tecogan":
+        warnings.warn(
+            "TecoGAN BD checkpoint loaded into a model without its bicubic skip; use "
+            "build_tecogan_frnet(degradation='BD') to reproduce its outputs",
+            stacklevel=3,
+        )
+    # Their bicubic taps are a constant buffer; we compute the same ones.
+    kept = {k: v for k, v in state.items() if k not in bicubic}
+    return _rename(kept, _TECOGAN_SRNET)
+
+
 def _strip_prefix(state: dict[str, Tensor], model_keys: set[str]) -> dict[str, Tensor]:
-    if set(state) & model_keys:
+    """Keys under the prefix that holds the model (``module.``, ``generator.``, ...)."""
+    if model_keys <= set(state) or not model_keys:
         return state
-    # Find the prefix under which the model's keys appear (e.g. "module.", "generator.").
-    for key in state:
-        for mk in model_keys:
-            if key.endswith("." + mk):
-                prefix = key[: len(key) - len(mk)]
-                stripped = {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
-                if len(set(stripped) & model_keys) >= len(stripped) // 2:
-                    return stripped
-    return state
+    probe = next(iter(sorted(model_keys)))
+    prefixes = [k[: len(k) - len(probe)] for k in state if k.endswith("." + probe)]
+    fits = [p for p in prefixes if all(p + mk in state for mk in model_keys)]
+    if not fits:
+        return state  # let check_state_dict report what is missing
+    prefix = next((p for p in fits if "ema" in p.lower()), fits[0])  # prefer EMA weights
+    return {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
 
 
 def _fmt(items: list[str], n: int = 5) -> str:
@@ -142,10 +162,21 @@ def load_pretrained(model: nn.Module, path: str | Path) -> nn.Module:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no weight file at {path}")
-    state = _unwrap(torch.load(path, map_location="cpu", weights_only=True), path)
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # truncated file or arbitrary pickle: one line, no traceback
+        raise CheckpointMismatchError(
+            f"{path} cannot be read as weights ({type(exc).__name__}); pass a state dict file"
+        ) from exc
+    state = _unwrap(obj, path)
+    model_keys = set(model.state_dict())
     if isinstance(model, FRVSR) and any(k.startswith(("fnet.", "srnet.")) for k in state):
         state = _map_tecogan(state, model)
-    state = _strip_prefix(state, set(model.state_dict()))
+    state = _strip_prefix(state, model_keys)
+    legacy = _LEGACY.get(type(model))
+    if legacy and not model_keys <= set(state):
+        renamed = _rename(state, legacy)
+        state = renamed if model_keys <= set(renamed) else state
     check_state_dict(model, state, str(path))
     model.load_state_dict(state, strict=True)
     return model

@@ -42,9 +42,11 @@ def flow_warp(x: Tensor, flow: Tensor) -> Tensor:
     """
     _check_flow(x, flow)
     _, _, h, w = x.shape
-    flow = flow.to(x.dtype)
-    ys = torch.arange(h, device=x.device, dtype=x.dtype).view(1, h, 1)
-    xs = torch.arange(w, device=x.device, dtype=x.dtype).view(1, 1, w)
+    # Coordinates in at least float32: half precision cannot address a 1080p row exactly.
+    dtype = torch.promote_types(x.dtype, torch.float32)
+    flow = flow.to(dtype)
+    ys = torch.arange(h, device=x.device, dtype=dtype).view(1, h, 1)
+    xs = torch.arange(w, device=x.device, dtype=dtype).view(1, 1, w)
     # Pixel coordinates -> [-1, 1] with align_corners=True; a 1-pixel axis maps to 0.
     gx = (xs + flow[:, 0]) * (2.0 / max(w - 1, 1)) - 1.0
     gy = (ys + flow[:, 1]) * (2.0 / max(h - 1, 1)) - 1.0
@@ -53,7 +55,10 @@ def flow_warp(x: Tensor, flow: Tensor) -> Tensor:
     if h == 1:
         gy = torch.zeros_like(gy)
     grid = torch.stack((gx, gy), dim=-1)  # B,H,W,2 as grid_sample wants (x first)
-    return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=True)
+    out = F.grid_sample(
+        x.to(dtype), grid, mode="bilinear", padding_mode="border", align_corners=True
+    )
+    return out.to(x.dtype)
 
 
 def upsample_flow(flow: Tensor, scale: int) -> Tensor:

@@ -264,3 +264,41 @@ def test_mismatch_is_one_clear_error(tmp_path: Path) -> None:
         load_pretrained(SRResNet(num_feat=8, num_block=2, scale=2), path)
     with pytest.raises(FileNotFoundError, match="no weight file"):
         load_pretrained(SRResNet(), tmp_path / "absent.pth")
+
+
+def test_original_esrgan_and_mmsr_key_names(tmp_path: Path) -> None:
+    sd = rrdbnet_keys(8, 1, 4, 4)
+    legacy = {
+        "conv_body": "trunk_conv", "conv_up1": "upconv1", "conv_up2": "upconv2",
+        "conv_hr": "HRconv",
+    }
+    old: State = {}
+    for key, value in sd.items():
+        head, rest = key.split(".", 1)
+        if head == "body":
+            i, rdb, tail = rest.split(".", 2)
+            old[f"RRDB_trunk.{i}.RDB{rdb[-1]}.{tail}"] = value
+        else:
+            old[f"{legacy.get(head, head)}.{rest}"] = value
+    net = load_pretrained(RRDBNet(num_feat=8, num_block=1, num_grow_ch=4), _save(tmp_path, old))
+    x = torch.rand(1, 3, 5, 6)
+    with torch.no_grad():
+        torch.testing.assert_close(net(x), ref_rrdbnet(sd, x, 1, 4), rtol=0, atol=1e-5)
+    mmsr = {k.replace("body.", "recon_trunk.").replace("conv_hr", "HRconv"): v
+            for k, v in msrresnet_keys(8, 1, 4).items()}
+    load_pretrained(SRResNet(num_feat=8, num_block=1), _save(tmp_path, mmsr, "mmsr.pth"))
+
+
+def test_frvsr_training_checkpoint_prefers_ema(tmp_path: Path) -> None:
+    make = functools.partial(FRVSRNet, num_feat=8, num_block=1)
+    live, ema = FRVSR(FNet(), make, scale=2), FRVSR(FNet(), make, scale=2)
+    state = {f"generator.{k}": v for k, v in live.state_dict().items()}
+    state |= {f"generator_ema.{k}": v for k, v in ema.state_dict().items()}
+    state["discriminator.conv_in.0.weight"] = torch.zeros(8, 27, 3, 3)
+    path = _save(tmp_path, {"state_dict": state, "frvsr": {"meta": {"scale": 2}}})
+    fresh = load_pretrained(FRVSR(FNet(), make, scale=2), path)
+    for k, v in ema.state_dict().items():
+        assert torch.equal(fresh.state_dict()[k], v)
+    (tmp_path / "junk.pth").write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointMismatchError, match="cannot be read"):
+        load_pretrained(fresh, tmp_path / "junk.pth")

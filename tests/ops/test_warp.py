@@ -105,3 +105,11 @@ def test_depth_to_space_inverts_space_to_depth(scale: int) -> None:
 def test_space_to_depth_rejects_indivisible_size() -> None:
     with pytest.raises(ValueError, match="not divisible"):
         space_to_depth(torch.rand(1, 3, 9, 8), 4)
+
+
+def test_half_precision_image_keeps_exact_coordinates() -> None:
+    # bfloat16 cannot represent x = 1001 + 1 exactly; the grid is built in float32.
+    x = torch.rand(1, 1, 2, 1100)
+    out = flow_warp(x.to(torch.bfloat16), _const_flow(1, 2, 1100, 1.0, 0.0))
+    assert out.dtype == torch.bfloat16
+    torch.testing.assert_close(out[..., 1000:1099].float(), x[..., 1001:1100].bfloat16().float())
