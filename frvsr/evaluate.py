@@ -220,10 +220,14 @@ def run(cfg: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from frvsr.checkpoint import CheckpointError
+
     try:
         run(parse_args(sys.argv[1:] if argv is None else argv))
-    except (EvalError, FileNotFoundError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
+    except (EvalError, CheckpointError, FileNotFoundError, ValueError) as err:
+        # Bad input is one line naming the clip/frame/file, not a traceback.
+        print(f"error: {str(err).splitlines()[0] if str(err) else type(err).__name__}",
+              file=sys.stderr)
         return 2
     return 0
 

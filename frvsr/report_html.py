@@ -7,6 +7,7 @@ given, or made on the fly from GT when the degradation and scale are known.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +115,7 @@ def build_report(result: dict, path: Path, sr: Path, gt: Path, bicubic: Path | N
             g["crops"], f"clip '{g['clip']}', frame {c['frames'] // 2}, crop at "
             f"(y={g['crop'][0]}, x={g['crop'][1]}), {g['crop'][2]} px, shown x3"),
     }
-    if curves[result["method"]][1]:
+    if any(math.isfinite(v) for _, vals in curves.values() for v in vals if v is not None):
         figs = {"psnr_curve": plots.psnr_curves(curves, f"per-frame PSNR-Y, clip '{g['clip']}'"),
                 **figs}
     _write_figures(path, figs)
