@@ -2,6 +2,7 @@
 frames, and the shots (scene-cut free ranges) inside it. Sources (`sources.py`) list clips;
 datasets (`datasets.py`) cut windows out of them.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,7 +31,8 @@ def natural_key(name: str) -> list[int | str]:
 def list_images(folder: Path) -> list[Path]:
     """PNG/JPEG/BMP files directly in `folder`, naturally sorted (hidden files skipped)."""
     files = [
-        p for p in folder.iterdir()
+        p
+        for p in folder.iterdir()
         if p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith(".") and p.is_file()
     ]
     return sorted(files, key=lambda p: natural_key(p.name))
@@ -41,11 +43,15 @@ def read_image(path: Path) -> np.ndarray:
     try:
         data = np.fromfile(path, dtype=np.uint8)
     except OSError as err:
-        raise DataError(f"{path}: cannot be read ({err.strerror}); check the file and its permissions") from None
+        raise DataError(
+            f"{path}: cannot be read ({err.strerror}); check the file and its permissions"
+        ) from None
     fix = "re-export or remove the frame"
     if data.size == 0:
         raise DataError(f"{path}: empty file (0 bytes); {fix}")
-    if path.suffix.lower() in (".jpg", ".jpeg") and not bytes(data[-16:]).rstrip(b"\x00\r\n ").endswith(b"\xff\xd9"):
+    if path.suffix.lower() in (".jpg", ".jpeg") and not bytes(data[-16:]).rstrip(
+        b"\x00\r\n "
+    ).endswith(b"\xff\xd9"):
         # OpenCV decodes a truncated JPEG with a grey tail and only a warning; the missing
         # end-of-image marker is the reliable sign.
         raise DataError(f"{path}: truncated JPEG (no end-of-image marker); {fix}")

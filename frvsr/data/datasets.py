@@ -12,6 +12,7 @@ fly, the HR region is degraded with a margin of `_MARGIN` LR px around the crop 
 frame has it), so crop-then-degrade equals degrade-then-crop away from frame borders. LR is
 clamped to [0, 1] (bicubic overshoots) and kept in float (not re-quantised to uint8).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -55,7 +56,9 @@ class _ClipReader:
         h, w = clip.frame_size()
         return h // self.scale, w // self.scale
 
-    def read(self, clip: Clip, start: int, stop: int, box: tuple[int, int, int, int]) -> tuple[Tensor, Tensor]:
+    def read(
+        self, clip: Clip, start: int, stop: int, box: tuple[int, int, int, int]
+    ) -> tuple[Tensor, Tensor]:
         """(lr T,3,ph,pw, hr T,3,s*ph,s*pw) for the LR box (y, x, ph, pw)."""
         s = self.scale
         y, x, ph, pw = box
@@ -71,16 +74,19 @@ class _ClipReader:
         hr = hr[..., s * ly : s * (ly + ph), s * lx : s * (lx + pw)]
         return lr.contiguous(), hr.contiguous()
 
-    def _read_pair(self, clip: Clip, start: int, stop: int, box: tuple[int, int, int, int]) -> tuple[Tensor, Tensor]:
+    def _read_pair(
+        self, clip: Clip, start: int, stop: int, box: tuple[int, int, int, int]
+    ) -> tuple[Tensor, Tensor]:
         s = self.scale
         y, x, ph, pw = box
         lr_np = clip.read_lr(start, stop)
         hr_np = clip.read_hr(start, stop)
         lh, lw = lr_np.shape[1:3]
         if hr_np.shape[1] // s != lh or hr_np.shape[2] // s != lw:
+            hh, hw = hr_np.shape[1:3]
             raise DataError(
-                f"{clip.lr[start].parent}: LR frames are {lw}x{lh} but HR frames are {hr_np.shape[2]}x"  # type: ignore[index]
-                f"{hr_np.shape[1]}, not {s}x larger; make the LR set with scale {s}"
+                f"{clip.lr[start].parent}: LR frames are {lw}x{lh} but HR frames are {hw}x{hh}, "  # type: ignore[index]
+                f"not {s}x larger; make the LR set with scale {s}"
             )
         lr = _to_tensor(lr_np[:, y : y + ph, x : x + pw])
         hr = _to_tensor(hr_np[:, s * y : s * (y + ph), s * x : s * (x + pw)])
@@ -102,7 +108,12 @@ class TrainClipDataset(Dataset):
         stride: int = 1,
     ) -> None:
         self.reader = _ClipReader(clips, scale, degradation)
-        self.num_frames, self.lr_patch, self.seed, self.augment = num_frames, lr_patch, seed, augment
+        self.num_frames, self.lr_patch, self.seed, self.augment = (
+            num_frames,
+            lr_patch,
+            seed,
+            augment,
+        )
         self.windows = self._windows(stride)
 
     def _windows(self, stride: int) -> list[tuple[int, int]]:
@@ -133,8 +144,8 @@ class TrainClipDataset(Dataset):
             if h < p or w < p:
                 s = self.reader.scale
                 raise DataError(
-                    f"{clip.location}: frames are {w * s}x{h * s} px, smaller than the crop {p * s}x{p * s} "
-                    f"(lr_patch={p} x scale {s}); lower lr_patch or remove the clip"
+                    f"{clip.location}: frames are {w * s}x{h * s} px, smaller than the crop "
+                    f"{p * s}x{p * s} (lr_patch={p} x scale {s}); lower lr_patch or remove the clip"
                 )
             y, x = draw_crop(rng, h, w, p)
             box = (y, x, p, p)
@@ -142,7 +153,11 @@ class TrainClipDataset(Dataset):
             box = (0, 0, h, w)
         lr, hr = self.reader.read(clip, start, start + self.num_frames, box)
         aug = draw_augment(rng, self.augment, square=box[2] == box[3])
-        return {"lr": apply_augment(lr, aug), "hr": apply_augment(hr, aug), "key": f"{clip.key}/{start:05d}"}
+        return {
+            "lr": apply_augment(lr, aug),
+            "hr": apply_augment(hr, aug),
+            "key": f"{clip.key}/{start:05d}",
+        }
 
 
 class EvalClipDataset(Dataset):

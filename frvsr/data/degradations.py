@@ -12,6 +12,7 @@ The blur uses reflect padding (kornia's ``reflect``: the edge pixel is not repea
 HR frames whose height or width is not a multiple of the scale are cropped to one, keeping
 the top-left corner (so phase 0 stays on HR pixel 0): see `crop_to_multiple`.
 """
+
 from __future__ import annotations
 
 import kornia

@@ -1,4 +1,5 @@
 """One exception type for bad data, so callers (and DataLoader workers) get one-line errors."""
+
 from __future__ import annotations
 
 _WORKER_PREFIX = "Caught DataError in DataLoader worker process"

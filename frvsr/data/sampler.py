@@ -6,6 +6,7 @@ given, is asked at the start of every iteration for `(epoch, batches_done)`: the
 skips the batches already consumed, which makes a run resumed mid-epoch see exactly the
 batches an uninterrupted run would (see `frvsr.lit.datamodule`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -45,7 +46,9 @@ class EpochSampler(Sampler[tuple[int, int]]):
     def order(self, epoch: int) -> np.ndarray:
         """This rank's indices for `epoch` (every rank gets the same count)."""
         if self.shuffle:
-            perm = np.random.default_rng([int(self.seed) & 0xFFFFFFFF, int(epoch)]).permutation(self.length)
+            perm = np.random.default_rng([int(self.seed) & 0xFFFFFFFF, int(epoch)]).permutation(
+                self.length
+            )
         else:
             perm = np.arange(self.length)
         n = len(self)

@@ -6,6 +6,7 @@ thumbnails (bikes.mp4: at most 0.08), while a hard cut changes most of the pictu
 (bikes.mp4: 0.19-0.33), so one threshold (default 0.12) separates them. The detector is
 the same for the embedded sample, the shared videos and users' own footage.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -13,7 +14,14 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-__all__ = ["DEFAULT_THRESHOLD", "cut_scores", "detect_cuts", "shots_from_cuts", "split_shots", "thumbnail"]
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "cut_scores",
+    "detect_cuts",
+    "shots_from_cuts",
+    "split_shots",
+    "thumbnail",
+]
 
 DEFAULT_THRESHOLD = 0.12
 THUMB_SIZE = (64, 36)  # (w, h)
@@ -44,7 +52,9 @@ def shots_from_cuts(cuts: Sequence[int], num_frames: int) -> list[tuple[int, int
     return [(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
 
 
-def split_shots(thumbs: np.ndarray, threshold: float | None = DEFAULT_THRESHOLD) -> list[tuple[int, int]]:
+def split_shots(
+    thumbs: np.ndarray, threshold: float | None = DEFAULT_THRESHOLD
+) -> list[tuple[int, int]]:
     """Shots of a clip from its thumbnails; `threshold=None` keeps the clip as one shot."""
     if threshold is None:
         return [(0, len(thumbs))]

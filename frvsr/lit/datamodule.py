@@ -10,6 +10,7 @@ restarts a non-stateful dataloader from the start of the epoch after a mid-epoch
 skipping the batches the loop has already counted makes a resumed run see the batches of an
 uninterrupted one (`tests/data/test_datamodule_resume.py` proves it with 2 workers).
 """
+
 from __future__ import annotations
 
 from typing import Protocol
@@ -83,17 +84,29 @@ class VideoDataModule(LightningDataModule):
     def setup(self, stage: str | None = None) -> None:
         if stage in (None, "fit") and self.train_set is None:
             self.train_set = TrainClipDataset(
-                self.train_source.clips(), self.scale, self.degradation, self.num_frames,
-                self.lr_patch, seed=self.seed, augment=self.augment, stride=self.window_stride,
+                self.train_source.clips(),
+                self.scale,
+                self.degradation,
+                self.num_frames,
+                self.lr_patch,
+                seed=self.seed,
+                augment=self.augment,
+                stride=self.window_stride,
             )
-        if stage in (None, "fit", "validate") and self.val_set is None and self.val_source is not None:
+        if (
+            stage in (None, "fit", "validate")
+            and self.val_set is None
+            and self.val_source is not None
+        ):
             self.val_set = self._eval_set(self.val_source)
         if stage in (None, "test") and self.test_set is None:
             source = self.test_source or self.val_source
             self.test_set = self._eval_set(source) if source is not None else None
 
     def _eval_set(self, source: ClipSource) -> EvalClipDataset:
-        return EvalClipDataset(source.clips(), self.scale, self.degradation, self.val_max_frames, self.val_crop)
+        return EvalClipDataset(
+            source.clips(), self.scale, self.degradation, self.val_max_frames, self.val_crop
+        )
 
     def _fit_position(self) -> tuple[int, int] | None:
         """(epoch, batches already done in it) as the fit loop sees it when an iterator starts.
@@ -107,28 +120,41 @@ class VideoDataModule(LightningDataModule):
         if trainer is None or not trainer.training:
             return None
         fit_loop = trainer.fit_loop
-        return fit_loop.epoch_progress.current.completed, fit_loop.epoch_loop.batch_progress.current.ready
+        return (
+            fit_loop.epoch_progress.current.completed,
+            fit_loop.epoch_loop.batch_progress.current.ready,
+        )
 
     def train_dataloader(self) -> DataLoader:
         assert self.train_set is not None, "call setup('fit') first"
         trainer = self.trainer
         sampler = EpochSampler(
-            len(self.train_set), seed=self.seed, shuffle=True, batch_size=self.batch_size,
+            len(self.train_set),
+            seed=self.seed,
+            shuffle=True,
+            batch_size=self.batch_size,
             position=self._fit_position,
-            num_replicas=trainer.world_size if trainer else 1, rank=trainer.global_rank if trainer else 0,
+            num_replicas=trainer.world_size if trainer else 1,
+            rank=trainer.global_rank if trainer else 0,
         )
         return DataLoader(
             self.train_set,
             batch_sampler=BatchSampler(sampler, self.batch_size, drop_last=True),
-            num_workers=self.num_workers, worker_init_fn=_worker_init, pin_memory=self.pin_memory,
+            num_workers=self.num_workers,
+            worker_init_fn=_worker_init,
+            pin_memory=self.pin_memory,
         )
 
     def _eval_loader(self, dataset: EvalClipDataset | None) -> DataLoader | list:
         if dataset is None:  # no source configured: Lightning skips an empty list of loaders
             return []
         return DataLoader(
-            dataset, batch_size=1, shuffle=False, num_workers=self.num_workers,
-            worker_init_fn=_worker_init, pin_memory=self.pin_memory,
+            dataset,
+            batch_size=1,
+            shuffle=False,
+            num_workers=self.num_workers,
+            worker_init_fn=_worker_init,
+            pin_memory=self.pin_memory,
         )
 
     def val_dataloader(self) -> DataLoader | list:

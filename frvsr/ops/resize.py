@@ -14,6 +14,7 @@ with super-resolution.
 Both are written as one dense interpolation matrix per axis applied with matmuls, so they
 are exact (float64 weights), differentiable and work on any `...,C,H,W` float tensor.
 """
+
 from __future__ import annotations
 
 import math
@@ -95,7 +96,9 @@ def imresize(x: Tensor, scale: float) -> Tensor:
     `ceil(H * scale), ceil(W * scale)`, as in MATLAB.
     """
     if not x.is_floating_point():
-        raise TypeError(f"imresize expects a float tensor, got {x.dtype}; convert with x.float() / 255")
+        raise TypeError(
+            f"imresize expects a float tensor, got {x.dtype}; convert with x.float() / 255"
+        )
     if scale <= 0:
         raise ValueError(f"imresize scale must be > 0, got {scale}")
     h, w = x.shape[-2], x.shape[-1]

@@ -1,4 +1,5 @@
 """Fixtures for the data tests: a private frame cache and small media built from shared files."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Small media built with PyAV for the data tests and helpers shared by them."""
+
 from __future__ import annotations
 
 from fractions import Fraction

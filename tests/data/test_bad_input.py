@@ -1,4 +1,5 @@
 """Each bad input is a one-line DataError naming the file and the fix; workers never hang."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -41,7 +42,9 @@ def _first_item(root: Path, **kw: object) -> object:
 
 
 def test_missing_root(tmp_path: Path) -> None:
-    msg = _raises_one_line(lambda: FolderSource(str(tmp_path / "nope")).clips(), str(tmp_path / "nope"))
+    msg = _raises_one_line(
+        lambda: FolderSource(str(tmp_path / "nope")).clips(), str(tmp_path / "nope")
+    )
     assert "root" in msg and "data/README.md" in msg
     _raises_one_line(lambda: VideoSource(str(tmp_path / "none.mp4")).clips(), "none.mp4")
 
@@ -86,7 +89,9 @@ def test_frame_smaller_than_crop(tmp_path: Path) -> None:
 
 def test_clip_shorter_than_num_frames(tmp_path: Path) -> None:
     _frames(tmp_path / "c", 3)
-    msg = _raises_one_line(lambda: _first_item(tmp_path, num_frames=5), str(tmp_path / "c"), "3 frames")
+    msg = _raises_one_line(
+        lambda: _first_item(tmp_path, num_frames=5), str(tmp_path / "c"), "3 frames"
+    )
     assert "num_frames=5" in msg and "lower num_frames" in msg
 
 
@@ -95,7 +100,9 @@ def test_corrupt_and_zero_frame_videos(tmp_path: Path) -> None:
     bad.parent.mkdir()
     bad.write_bytes(np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8).tobytes())
     cache = str(tmp_path / "cache")
-    _raises_one_line(lambda: VideoSource(str(bad), cache_dir=cache).clips(), "corrupt.mp4", "re-encode")
+    _raises_one_line(
+        lambda: VideoSource(str(bad), cache_dir=cache).clips(), "corrupt.mp4", "re-encode"
+    )
     empty = tmp_path / "v" / "empty.mkv"
     with av.open(str(empty), "w") as out:  # a valid container whose video stream has no frames
         stream = out.add_stream("mpeg4", rate=25)

@@ -1,5 +1,6 @@
 """A run stopped mid-epoch and resumed with ckpt_path=last sees the batches (and reaches the
 weights) of an uninterrupted run, with 2 DataLoader workers."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,7 +28,9 @@ class _Toy(LightningModule):
         return (self.net(lr) - batch["hr"].flatten(0, 1)[..., ::2, ::2]).square().mean()
 
     def validation_step(self, batch: dict, batch_idx: int) -> None:
-        self.log("val/loss", (self.net(batch["lr"][0]) - batch["hr"][0][..., ::2, ::2]).square().mean())
+        self.log(
+            "val/loss", (self.net(batch["lr"][0]) - batch["hr"][0][..., ::2, ::2]).square().mean()
+        )
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         return torch.optim.Adam(self.parameters(), lr=1e-2)
@@ -40,22 +43,41 @@ def clips_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for c in range(4):
         (root / f"clip{c}").mkdir()
         for f in range(6):
-            cv2.imwrite(str(root / f"clip{c}" / f"{f:03d}.png"), rng.integers(0, 256, (24, 24, 3), dtype=np.uint8))
+            cv2.imwrite(
+                str(root / f"clip{c}" / f"{f:03d}.png"),
+                rng.integers(0, 256, (24, 24, 3), dtype=np.uint8),
+            )
     return root
 
 
-def _fit(root: Path, out: Path, max_steps: int, ckpt: str | None, every_n: int | None, val: bool) -> _Toy:
+def _fit(
+    root: Path, out: Path, max_steps: int, ckpt: str | None, every_n: int | None, val: bool
+) -> _Toy:
     torch.manual_seed(0)
     model = _Toy()
     dm = VideoDataModule(
-        train=FolderSource(str(root)), val=FolderSource(str(root), clips=["clip0"]) if val else None, scale=2, degradation="bi", num_frames=3, lr_patch=6,
-        batch_size=3, num_workers=2, seed=7,
+        train=FolderSource(str(root)),
+        val=FolderSource(str(root), clips=["clip0"]) if val else None,
+        scale=2,
+        degradation="bi",
+        num_frames=3,
+        lr_patch=6,
+        batch_size=3,
+        num_workers=2,
+        seed=7,
     )  # 4 clips x 4 windows = 16 samples -> 5 batches per epoch
     callback = ModelCheckpoint(dirpath=out, save_last=True, every_n_train_steps=every_n)
     trainer = Trainer(
-        max_steps=max_steps, callbacks=[callback], logger=False, enable_progress_bar=False,
-        enable_model_summary=False, default_root_dir=out, accelerator="cpu", devices=1,
-        val_check_interval=3 if val else 1.0, num_sanity_val_steps=0,
+        max_steps=max_steps,
+        callbacks=[callback],
+        logger=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        default_root_dir=out,
+        accelerator="cpu",
+        devices=1,
+        val_check_interval=3 if val else 1.0,
+        num_sanity_val_steps=0,
     )
     trainer.fit(model, datamodule=dm, ckpt_path=ckpt)
     return model

@@ -1,4 +1,5 @@
 """BI/BD degradations and their matching bicubic baselines."""
+
 from __future__ import annotations
 
 import pytest
@@ -25,7 +26,9 @@ def test_shapes_range_and_constant(kind: str, s: int) -> None:
     assert lr.shape == (2, 3, 3, 48 // s, 60 // s) and lr.dtype == torch.float32
     assert lr.min() > -0.05 and lr.max() < 1.05  # bicubic may overshoot slightly
     const = torch.full((3, 36, 36), 0.42)
-    assert torch.allclose(degrade(const, s, kind), torch.full((3, 36 // s, 36 // s), 0.42), atol=1e-6)
+    assert torch.allclose(
+        degrade(const, s, kind), torch.full((3, 36 // s, 36 // s), 0.42), atol=1e-6
+    )
     up = bicubic_baseline(degrade(const, s, kind), s, kind)
     assert up.shape == (3, 36, 36) and torch.allclose(up, torch.full_like(up, 0.42), atol=1e-6)
 
@@ -68,7 +71,9 @@ def test_bd_point_spread_is_the_kernel_at_phase_zero() -> None:
 def test_bi_is_matlab_imresize_and_baseline_inverts_grid() -> None:
     hr = torch.rand(3, 32, 32)
     assert torch.equal(degrade(hr, 4, "bi"), imresize(hr, 0.25))
-    assert torch.equal(bicubic_baseline(degrade(hr, 4, "bi"), 4, "bi"), imresize(imresize(hr, 0.25), 4.0))
+    assert torch.equal(
+        bicubic_baseline(degrade(hr, 4, "bi"), 4, "bi"), imresize(imresize(hr, 0.25), 4.0)
+    )
 
 
 def test_non_multiple_sizes_are_cropped_top_left() -> None:

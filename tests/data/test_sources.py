@@ -1,4 +1,5 @@
 """Every shared dataset through its source, and REDS / LR-folder / natural-sort trees in tmp."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,7 +18,11 @@ from frvsr.data.sources import FolderSource, ImageSource, VimeoSource
 def _check_item(item: dict, t: int, p: int, s: int) -> None:
     assert item["lr"].shape == (t, 3, p, p) and item["hr"].shape == (t, 3, s * p, s * p)
     for k in ("lr", "hr"):
-        assert item[k].dtype == torch.float32 and 0.0 <= float(item[k].min()) and float(item[k].max()) <= 1.0
+        assert (
+            item[k].dtype == torch.float32
+            and 0.0 <= float(item[k].min())
+            and float(item[k].max()) <= 1.0
+        )
     assert isinstance(item["key"], str)
 
 
@@ -31,7 +36,11 @@ def test_vimeo_septuplet_splits(shared_data: Path) -> None:
     assert len(ds) == 8
     _check_item(ds[(0, 5)], 7, 32, 4)
     ev = EvalClipDataset(test[:1], 4, "bi", max_frames=3)[0]
-    assert ev["hr"].shape == (3, 3, 256, 448) and ev["lr"].shape == (3, 3, 64, 112) and ev["key"] == "00002/0001"
+    assert (
+        ev["hr"].shape == (3, 3, 256, 448)
+        and ev["lr"].shape == (3, 3, 64, 112)
+        and ev["key"] == "00002/0001"
+    )
 
 
 def test_davis_jpeg_folders(shared_data: Path) -> None:
@@ -69,7 +78,10 @@ def _write(path: Path, img: np.ndarray) -> None:
 def small_frames(shared_data: Path) -> list[np.ndarray]:
     """Eight real DAVIS frames downscaled to 96x64 (RGB uint8)."""
     paths = list_images(shared_data / "davis_480p" / "dog")[:8]
-    return [cv2.resize(cv2.imread(str(p))[..., ::-1], (96, 64), interpolation=cv2.INTER_AREA) for p in paths]
+    return [
+        cv2.resize(cv2.imread(str(p))[..., ::-1], (96, 64), interpolation=cv2.INTER_AREA)
+        for p in paths
+    ]
 
 
 def test_reds_layout_with_reds4_selection(tmp_path: Path, small_frames: list[np.ndarray]) -> None:
@@ -85,11 +97,15 @@ def test_reds_layout_with_reds4_selection(tmp_path: Path, small_frames: list[np.
         FolderSource(str(tmp_path), subset="reds4").clips()
 
 
-def test_lr_folder_mode_reads_published_lr_aligned(tmp_path: Path, small_frames: list[np.ndarray]) -> None:
+def test_lr_folder_mode_reads_published_lr_aligned(
+    tmp_path: Path, small_frames: list[np.ndarray]
+) -> None:
     s = 2
     for i, f in enumerate(small_frames[:6]):
         _write(tmp_path / "hr" / "clipA" / f"{i:03d}.png", f)
-        _write(tmp_path / "lr" / "clipA" / f"{i:03d}.png", np.ascontiguousarray(f[::s, ::s]))  # phase-0 LR
+        _write(
+            tmp_path / "lr" / "clipA" / f"{i:03d}.png", np.ascontiguousarray(f[::s, ::s])
+        )  # phase-0 LR
     clips = FolderSource(str(tmp_path / "hr"), lr_root=str(tmp_path / "lr")).clips()
     assert clips[0].lr is not None
     ds = TrainClipDataset(clips, s, "bi", num_frames=3, lr_patch=10, augment=False)
@@ -108,7 +124,9 @@ def test_natural_sort_with_spaces(tmp_path: Path, small_frames: list[np.ndarray]
     order = sorted(names, key=natural_key)
     assert order == ["Frame 1.png", "Frame 2.png", "Frame 9.png", "Frame 10.png", "Frame 11.png"]
     for n in names:  # each frame's content encodes its number
-        _write(tmp_path / "My Clip" / n, np.full((32, 32, 3), int(n.split()[1][:-4]) * 10, np.uint8))
+        _write(
+            tmp_path / "My Clip" / n, np.full((32, 32, 3), int(n.split()[1][:-4]) * 10, np.uint8)
+        )
     (clip,) = FolderSource(str(tmp_path)).clips()
     assert clip.key == "My Clip" and [p.name for p in clip.hr] == order
     values = clip.read_hr(0, 5)[:, 0, 0, 0]

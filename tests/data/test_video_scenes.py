@@ -1,4 +1,5 @@
 """PyAV frame cache, scene cuts on bikes.mp4, shared mp4s and remuxed mkv/mov/avi."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,13 +7,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from media_helpers import encode, remux
 
 from frvsr.data.datasets import EvalClipDataset, TrainClipDataset
 from frvsr.data.scenes import cut_scores, detect_cuts, shots_from_cuts
 from frvsr.data.sources import SampleSource, VideoSource, sample_video_path
 from frvsr.data.video_io import DECODE_STATS, decode_frames, open_cached_video
-
-from media_helpers import encode, remux
 
 
 def test_bikes_scene_cuts_and_shot_split(tmp_path: Path) -> None:
@@ -48,7 +48,14 @@ def test_cache_is_reused_and_matches_direct_decode(tmp_path: Path, shared_data: 
 def test_shared_mp4_folder_as_dataset(shared_data: Path, tmp_path: Path) -> None:
     src = VideoSource(str(shared_data / "videos"), max_frames=10, cache_dir=str(tmp_path))
     clips = src.clips()
-    assert [c.key for c in clips] == ["01_dog", "02_cups", "03_blocks", "04_coffee", "05_default_juggle", "bedroom"]
+    assert [c.key for c in clips] == [
+        "01_dog",
+        "02_cups",
+        "03_blocks",
+        "04_coffee",
+        "05_default_juggle",
+        "bedroom",
+    ]
     assert all(c.shots == [(0, 10)] for c in clips)  # single-shot footage: no false cuts
     item = TrainClipDataset(clips, 4, "bi", num_frames=5, lr_patch=16)[(0, 3)]
     assert item["lr"].shape == (5, 3, 16, 16) and item["hr"].shape == (5, 3, 64, 64)
@@ -61,7 +68,9 @@ def small_mp4s(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> d
     """8 real frames (04_coffee, downscaled to 320x180) encoded with PyAV, one keyframe,
     as H.264 and as MPEG-4 part 2 (AVI cannot carry MP4-style H.264 without a bitstream filter)."""
     src = shared_data / "videos" / "04_coffee.mp4"
-    frames = [cv2.resize(f, (320, 180), interpolation=cv2.INTER_AREA) for f in decode_frames(src, 8)]
+    frames = [
+        cv2.resize(f, (320, 180), interpolation=cv2.INTER_AREA) for f in decode_frames(src, 8)
+    ]
     out = {}
     for codec in ("libx264", "mpeg4"):
         out[codec] = tmp_path_factory.mktemp(codec) / "coffee.mp4"
@@ -69,8 +78,12 @@ def small_mp4s(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> d
     return out
 
 
-@pytest.mark.parametrize(("ext", "codec"), [(".mkv", "libx264"), (".mov", "libx264"), (".avi", "mpeg4")])
-def test_remuxed_containers_decode_like_the_mp4(small_mp4s: dict[str, Path], tmp_path: Path, ext: str, codec: str) -> None:
+@pytest.mark.parametrize(
+    ("ext", "codec"), [(".mkv", "libx264"), (".mov", "libx264"), (".avi", "mpeg4")]
+)
+def test_remuxed_containers_decode_like_the_mp4(
+    small_mp4s: dict[str, Path], tmp_path: Path, ext: str, codec: str
+) -> None:
     base = small_mp4s[codec]
     (tmp_path / "videos").mkdir()
     dst = tmp_path / "videos" / f"coffee{ext}"

@@ -1,4 +1,5 @@
 """frvsr.ops.resize: MATLAB imresize parity and phase-0 alignment."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -45,7 +46,9 @@ def test_imresize_batched_shapes_and_constant() -> None:
 
 def test_cubic_kernel_is_keys_a_half() -> None:
     t = torch.tensor([0.0, 0.5, 1.0, 1.5, 2.0], dtype=torch.float64)
-    assert torch.allclose(cubic(t), torch.tensor([1.0, 0.5625, 0.0, -0.0625, 0.0], dtype=torch.float64))
+    assert torch.allclose(
+        cubic(t), torch.tensor([1.0, 0.5625, 0.0, -0.0625, 0.0], dtype=torch.float64)
+    )
 
 
 def test_phase0_upsample_puts_lr_pixel_i_on_hr_pixel_si() -> None:
