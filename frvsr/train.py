@@ -13,7 +13,7 @@ from typing import Any
 import hydra
 import lightning as L
 import torch
-from lightning.pytorch.utilities import rank_zero_info, rank_zero_only
+from lightning.pytorch.utilities import rank_zero_only
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from frvsr.checkpoint import (
@@ -22,6 +22,7 @@ from frvsr.checkpoint import (
     find_resume_checkpoint,
     read_frvsr_entry,
 )
+from frvsr.lit.console import say
 from frvsr.lit.staging import StageError, resolve_init
 from frvsr.lit.wandb_setup import configure_wandb
 
@@ -55,7 +56,7 @@ def resolve_ckpt_path(cfg: DictConfig) -> str | None:
         raise CheckpointError(
             f"ckpt_path=last: no last.ckpt under {root}; run without ckpt_path first"
         )
-    rank_zero_info(f"[frvsr] resuming from {found}")
+    say(f"resuming from {found}")
     return str(found)
 
 
@@ -67,8 +68,8 @@ def _gan_max_iters(cfg: DictConfig) -> None:
             if cfg.model.get("max_iters") is None:
                 cfg.model.max_iters = cfg.trainer.max_steps
             cfg.trainer.max_steps = -1
-        rank_zero_info(
-            f"[frvsr] GAN stage: trainer.max_steps={cfg.model.max_iters} is counted in "
+        say(
+            f"GAN stage: trainer.max_steps={cfg.model.max_iters} is counted in "
             "iterations (model.max_iters); Lightning's global_step advances once per "
             "optimiser step (up to 2 per iteration)"
         )
@@ -104,6 +105,8 @@ def train(cfg: DictConfig) -> float | None:
         if type(logger).__name__ == "WandbLogger":
             model.run_info["wandb_id"] = logger.version
     callbacks = _instantiate_all(cfg.get("callbacks"))
+    if not loggers:  # Lightning refuses a LearningRateMonitor without a logger
+        callbacks = [c for c in callbacks if type(c).__name__ != "LearningRateMonitor"]
     from frvsr.callbacks.checkpointing import AtomicCheckpointIO
 
     trainer: L.Trainer = hydra.utils.instantiate(
@@ -111,9 +114,9 @@ def train(cfg: DictConfig) -> float | None:
     )
     trainer.fit(model=model, datamodule=datamodule, ckpt_path=ckpt_path)
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if v.numel() == 1}
-    rank_zero_info("[frvsr] final: " + ", ".join(f"{k}={v:.4f}" for k, v in sorted(metrics.items())
+    say("final: " + ", ".join(f"{k}={v:.4f}" for k, v in sorted(metrics.items())
                                                   if k.startswith("val/")))
-    rank_zero_info(f"[frvsr] outputs in {out_dir}")
+    say(f"outputs in {out_dir}")
     return metrics.get(cfg.get("optimized_metric") or "")
 
 

@@ -137,7 +137,15 @@ class GANModule(GeneratorModule):
 
     # ---- the two halves --------------------------------------------------------------
     def generator_step(self, batch: dict[str, Any], opt_g: Any) -> tuple[Tensor, Any, dict]:
-        """One generator update; returns the detached SR clip, D's condition and the logs."""
+        """One generator update; returns the detached SR clip, D's condition and the logs.
+
+        D runs in train mode (as in TecoGAN) but its normalisation statistics are restored
+        after the backward pass: the generator half changes nothing of the discriminator.
+        """
+        with frozen_norm_stats(self.discriminator):
+            return self._generator_step(batch, opt_g)
+
+    def _generator_step(self, batch: dict[str, Any], opt_g: Any) -> tuple[Tensor, Any, dict]:
         lr, hr = batch["lr"], batch["hr"]
         t = lr.shape[1]
         train_g = generator_trains(self.d_update, int(self.iteration), self.d_warmup_iters)
@@ -154,10 +162,9 @@ class GANModule(GeneratorModule):
             if self.pingpong_loss is not None:
                 terms["pingpong"] = self.pingpong_loss(sr_all)
             cond = self.d_condition(lr, out)
-            with frozen_norm_stats(self.discriminator):
-                fake_logits, fake_feats = self.discriminate(sr, lr, cond)
-                with torch.no_grad():
-                    real_logits, real_feats = self.discriminate(hr, lr, cond)
+            fake_logits, fake_feats = self.discriminate(sr, lr, cond)
+            with torch.no_grad():
+                real_logits, real_feats = self.discriminate(hr, lr, cond)
             terms["adv"] = self.adversarial_loss.generator(fake_logits, real_logits)
             if self.feature_matching_loss is not None:
                 terms["fm"] = self.feature_matching_loss(fake_feats, real_feats)

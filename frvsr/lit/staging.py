@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lightning.pytorch.utilities import rank_zero_info
 
 from frvsr.checkpoint import (
     MATCH_KEYS,
@@ -19,6 +18,7 @@ from frvsr.checkpoint import (
     read_frvsr_entry,
 )
 from frvsr.lit.base import GeneratorModule
+from frvsr.lit.console import say
 
 
 class StageError(RuntimeError):
@@ -36,7 +36,7 @@ def resolve_init(model: GeneratorModule, init_from: str | None, runs_dir: Path) 
             return _load(model, Path(init_from))
         return None
     if init_from in (None, "none"):
-        rank_zero_info("[frvsr] GAN stage from scratch (model.init_from=none)")
+        say("GAN stage from scratch (model.init_from=none)")
         return None
     if init_from == "auto":
         found = find_init_checkpoint(runs_dir, model.meta)
@@ -48,10 +48,10 @@ def resolve_init(model: GeneratorModule, init_from: str | None, runs_dir: Path) 
                 "with the same model/generator first, or pass model.init_from=<ckpt> "
                 "(model.init_from=none starts from scratch)"
             )
-        rank_zero_info(f"[frvsr] GAN stage initialised from {found} (newest matching)")
+        say(f"GAN stage initialised from {found} (newest matching)")
         return _load(model, found)
     path = Path(init_from)
-    rank_zero_info(f"[frvsr] GAN stage initialised from {path} (model.init_from)")
+    say(f"GAN stage initialised from {path} (model.init_from)")
     return _load(model, path)
 
 

@@ -7,8 +7,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from lightning.pytorch.utilities import rank_zero_info
 from omegaconf import DictConfig
+
+from frvsr.lit.console import say
 
 
 def wandb_key_configured() -> bool:
@@ -32,12 +33,12 @@ def configure_wandb(cfg: DictConfig, resume_id: str | None) -> dict[str, dict[st
     if node.get("offline") or mode in ("offline", "dryrun") or not wandb_key_configured():
         extra["offline"] = True
         save_dir = Path(node.get("save_dir") or ".")
-        rank_zero_info(
-            "[frvsr] wandb: no API key configured (or WANDB_MODE=offline), logging offline "
+        say(
+            "wandb: no API key configured (or WANDB_MODE=offline), logging offline "
             f"under {save_dir / 'wandb'}; upload later with `wandb sync {save_dir / 'wandb'}/"
             "offline-run-*`"
         )
     if resume_id:
         extra.update(id=resume_id, resume="allow")
-        rank_zero_info(f"[frvsr] wandb: continuing run {resume_id}")
+        say(f"wandb: continuing run {resume_id}")
     return {"wandb": extra}
