@@ -21,7 +21,14 @@ import torch
 from omegaconf import OmegaConf
 
 from frvsr import report
-from frvsr.metrics.clips import EvalError, list_clips, match_clips, read_frame_u8, to_tensor, write_png
+from frvsr.metrics.clips import (
+    EvalError,
+    list_clips,
+    match_clips,
+    read_frame_u8,
+    to_tensor,
+    write_png,
+)
 from frvsr.metrics.protocols import PROTOCOLS, Protocol
 from frvsr.metrics.scoring import DEFAULT_METRICS, Scorer, aggregate, check_metrics
 
@@ -159,7 +166,8 @@ def generate_from_config(cfg: dict[str, Any], gt: Path, out: Path) -> tuple[Path
 
         loaded = load_generator(cfg["ckpt"], ema=bool(cfg["ema"]))
         if cfg["baseline"] == "sisr" and loaded.recurrent:
-            raise EvalError(f"baseline=sisr needs a single-frame checkpoint; {cfg['ckpt']} is recurrent")
+            raise EvalError(
+                f"baseline=sisr needs a single-frame checkpoint; {cfg['ckpt']} is recurrent")
         scale = loaded.scale
         if cfg["scale"] is not None and int(cfg["scale"]) != scale:
             raise EvalError(f"scale={cfg['scale']} but checkpoint {cfg['ckpt']} is x{scale}")

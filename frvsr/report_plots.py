@@ -34,10 +34,11 @@ def psnr_curves(curves: Mapping[str, tuple[Sequence[int], Sequence[float]]],
     """``{method: (frame indices, PSNR values)}``; inf values are left out of the plot."""
     fig, ax = plt.subplots(figsize=(8, 3.4))
     for i, (name, (idx, vals)) in enumerate(curves.items()):
-        pts = [(t, v) for t, v in zip(idx, vals) if v is not None and math.isfinite(v)]
+        pairs = zip(idx, vals, strict=True)
+        pts = [(t, v) for t, v in pairs if v is not None and math.isfinite(v)]
         if not pts:
             continue
-        t, v = zip(*pts)
+        t, v = zip(*pts, strict=True)
         ax.plot(t, v, color=COLORS[i % len(COLORS)], lw=1.6, marker="o" if len(t) < 40 else None,
                 ms=3, label=f"{name} (mean {np.mean(v):.2f} dB)")
     ax.set_xlabel("frame")
@@ -57,7 +58,7 @@ def temporal_profiles(profiles: Mapping[str, np.ndarray], row: int, title: str) 
     panel_w = min(4.0, max(2.2, 4.0 * w / max(t, w)))
     panel_h = min(7.0, max(2.5, panel_w * t / w))
     fig, axes = plt.subplots(1, n, figsize=(panel_w * n + 0.6, panel_h + 0.8), squeeze=False)
-    for ax, (name, img) in zip(axes[0], profiles.items()):
+    for ax, (name, img) in zip(axes[0], profiles.items(), strict=True):
         ax.imshow(img, interpolation="nearest", aspect="auto")
         ax.set_title(name, fontsize=11)
         ax.set_xlabel("x (pixels)")
@@ -75,7 +76,7 @@ def crop_grid(crops: Mapping[str, np.ndarray], title: str, zoom: int = 3) -> byt
     fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.4 * rows), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
-    for ax, (name, img) in zip(axes.flat, crops.items()):
+    for ax, (name, img) in zip(axes.flat, crops.items(), strict=False):
         ax.imshow(np.repeat(np.repeat(img, zoom, axis=0), zoom, axis=1), interpolation="nearest")
         ax.set_title(name, fontsize=11)
     fig.suptitle(title, fontsize=11)
@@ -91,11 +92,12 @@ def metric_bars(values: Mapping[str, Mapping[str, float]], lower_better: set[str
     fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.6 * rows), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
-    for ax, metric in zip(axes.flat, metrics):
+    for ax, metric in zip(axes.flat, metrics, strict=False):
         ax.axis("on")
         names = list(values[metric])
         vals = [values[metric][m] for m in names]
-        ax.bar(range(len(names)), vals, color=[COLORS[(i + 1) % len(COLORS)] for i in range(len(names))])
+        colors = [COLORS[(i + 1) % len(COLORS)] for i in range(len(names))]
+        ax.bar(range(len(names)), vals, color=colors)
         ax.set_xticks(range(len(names)), names, rotation=20, fontsize=8)
         arrow = "lower is better" if metric in lower_better else "higher is better"
         ax.set_title(f"{metric} ({arrow})", fontsize=9)

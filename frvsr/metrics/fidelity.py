@@ -22,7 +22,8 @@ def _check(sr: Tensor, gt: Tensor, crop_border: int) -> None:
     if sr.shape != gt.shape:
         raise ValueError(f"SR and GT shapes differ: {tuple(sr.shape)} vs {tuple(gt.shape)}")
     if crop_border < 0 or 2 * crop_border >= min(sr.shape[1:]):
-        raise ValueError(f"crop_border={crop_border} leaves nothing of a {tuple(sr.shape[1:])} image")
+        raise ValueError(
+            f"crop_border={crop_border} leaves nothing of a {tuple(sr.shape[1:])} image")
 
 
 def rgb_to_y(img: Tensor) -> Tensor:

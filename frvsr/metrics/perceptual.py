@@ -65,7 +65,7 @@ class LPIPS(nn.Module):
             raise ValueError(f"LPIPS inputs differ in shape: {tuple(x.shape)} vs {tuple(y.shape)}")
         fx, fy = self.net(x), self.net(y)
         total = x.new_zeros(x.shape[0])
-        for name, head in zip(self.layers, self.heads):
+        for name, head in zip(self.layers, self.heads, strict=True):
             d = (_unit_normalize(fx[name]) - _unit_normalize(fy[name])) ** 2
             total = total + head(d).mean(dim=(1, 2, 3))
         return total

@@ -167,7 +167,8 @@ def aggregate(clips: dict[str, dict], metrics: Sequence[str]) -> tuple[dict, dic
             weights = [c["scored_frames"] for c in clips.values()]
             over_frames[name] = float(np.average(values, weights=weights))
         else:
-            over_frames[name] = finite_mean([v for c in clips.values() for v in c["per_frame"][name]])
+            pooled = [v for c in clips.values() for v in c["per_frame"][name]]
+            over_frames[name] = finite_mean(pooled)
         if name in INF_METRICS:
             over_clips[f"{name}_inf_frames"] = sum(c[f"{name}_inf_frames"] for c in clips.values())
     return over_clips, over_frames

@@ -43,7 +43,8 @@ def vmaf_clip(sr_frames: Iterable[np.ndarray], gt_frames: Iterable[np.ndarray]) 
         with open(dist, "wb") as fd, open(ref, "wb") as fr:
             for a, b in zip(sr_frames, gt_frames, strict=True):
                 if a.shape != b.shape or a.dtype != np.uint8 or a.ndim != 3:
-                    raise ValueError(f"VMAF needs equal H,W,3 uint8 frames, got {a.shape}/{b.shape}")
+                    raise ValueError(
+                        f"VMAF needs equal H,W,3 uint8 frames, got {a.shape}/{b.shape}")
                 shape = a.shape
                 fd.write(np.ascontiguousarray(a).tobytes())
                 fr.write(np.ascontiguousarray(b).tobytes())

