@@ -72,7 +72,7 @@ class _ClipReader:
         ly, lx = y - y0, x - x0
         lr = lr[..., ly : ly + ph, lx : lx + pw]
         hr = hr[..., s * ly : s * (ly + ph), s * lx : s * (lx + pw)]
-        return lr.contiguous(), hr.contiguous()
+        return lr, hr
 
     def _read_pair(
         self, clip: Clip, start: int, stop: int, box: tuple[int, int, int, int]

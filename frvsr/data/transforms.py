@@ -53,7 +53,7 @@ def apply_augment(clip: Tensor, aug: ClipAugment) -> Tensor:
         clip = torch.rot90(clip, k=1, dims=(-2, -1))
     if aug.reverse:
         clip = torch.flip(clip, dims=(0,))
-    return clip.contiguous()
+    return clip  # no .contiguous(): default_collate copies into the batch anyway
 
 
 def draw_crop(rng: np.random.Generator, h: int, w: int, patch: int) -> tuple[int, int]:
