@@ -115,10 +115,12 @@ def main() -> int:
         encode(frames, root / "short" / "clip.mp4")
         encode(frames * 10, root / "long" / "clip_x10.mp4")
         print(
-            f"base clip: first {len(frames)} frames of {src.name} at 640x360, looped x10 for the long one"
+            f"base clip: first {len(frames)} frames of {src.name} at 640x360; "
+            "the long one loops it x10"
         )
         print(
-            f"{'video':>10} {'frames':>7} {'clips':>6} {'decoded/clip':>13} {'seek-per-sample/clip':>21}"
+            f"{'video':>10} {'frames':>7} {'clips':>6} {'decoded/clip':>13} "
+            f"{'seek-per-sample/clip':>21}"
         )
         rows = {}
         for name in ("short", "long"):
@@ -147,8 +149,8 @@ def main() -> int:
         for name, ds in (("folder", folder_ds), ("video", video_ds)):
             rate = clips_per_s(ds, args.clips, args.workers)
             print(
-                f"{name:>6} dataset: {rate:6.1f} clips/s (T={T}, {PATCH}x{PATCH} LR crops, x{SCALE} "
-                f"{KIND}, {args.workers} workers)"
+                f"{name:>6} dataset: {rate:6.1f} clips/s (T={T}, {PATCH}x{PATCH} LR crops, "
+                f"x{SCALE} {KIND}, {args.workers} workers)"
             )
     return 0 if growth <= 0.10 else 1
 
