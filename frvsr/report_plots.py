@@ -18,6 +18,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 COLORS = ["#222222", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 
@@ -41,6 +42,7 @@ def psnr_curves(curves: Mapping[str, tuple[Sequence[int], Sequence[float]]],
         t, v = zip(*pts, strict=True)
         ax.plot(t, v, color=COLORS[i % len(COLORS)], lw=1.6, marker="o" if len(t) < 40 else None,
                 ms=3, label=f"{name} (mean {np.mean(v):.2f} dB)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("frame")
     ax.set_ylabel("PSNR-Y (dB)")
     ax.set_title(title, fontsize=11)
