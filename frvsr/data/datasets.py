@@ -26,6 +26,7 @@ from torch.utils.data import Dataset
 from frvsr.data.clips import Clip
 from frvsr.data.degradations import check_degradation, degrade
 from frvsr.data.errors import DataError
+from frvsr.data.robust import ExtraDegradations
 from frvsr.data.transforms import apply_augment, draw_augment, draw_crop, sample_rng
 
 __all__ = ["EvalClipDataset", "TrainClipDataset", "Item"]
@@ -106,8 +107,10 @@ class TrainClipDataset(Dataset):
         seed: int = 0,
         augment: bool = True,
         stride: int = 1,
+        extra: ExtraDegradations | None = None,
     ) -> None:
         self.reader = _ClipReader(clips, scale, degradation)
+        self.extra = extra
         self.num_frames, self.lr_patch, self.seed, self.augment = (
             num_frames,
             lr_patch,
@@ -153,6 +156,8 @@ class TrainClipDataset(Dataset):
             box = (0, 0, h, w)
         lr, hr = self.reader.read(clip, start, start + self.num_frames, box)
         aug = draw_augment(rng, self.augment, square=box[2] == box[3])
+        if self.extra is not None:  # drawn after the crop and flips: their draws stay unchanged
+            lr = self.extra(lr, rng)
         return {
             "lr": apply_augment(lr, aug),
             "hr": apply_augment(hr, aug),

@@ -23,6 +23,7 @@ from torch.utils.data import BatchSampler, DataLoader
 from frvsr.data.clips import Clip
 from frvsr.data.datasets import EvalClipDataset, TrainClipDataset
 from frvsr.data.degradations import check_degradation
+from frvsr.data.robust import ExtraDegradations
 from frvsr.data.sampler import EpochSampler
 
 __all__ = ["ClipSource", "VideoDataModule"]
@@ -61,10 +62,12 @@ class VideoDataModule(LightningDataModule):
         augment: bool = True,
         window_stride: int = 1,
         pin_memory: bool = False,
+        extra_degradations: ExtraDegradations | None = None,
     ) -> None:
         super().__init__()
         check_degradation(scale, degradation)
-        self.save_hyperparameters(ignore=["train", "val", "test"])
+        self.save_hyperparameters(ignore=["train", "val", "test", "extra_degradations"])
+        self.extra_degradations = extra_degradations
         self.train_source, self.val_source, self.test_source = train, val, test
         self.scale, self.degradation = scale, degradation
         self.num_frames, self.lr_patch, self.seed = num_frames, lr_patch, seed
@@ -92,6 +95,7 @@ class VideoDataModule(LightningDataModule):
                 seed=self.seed,
                 augment=self.augment,
                 stride=self.window_stride,
+                extra=self.extra_degradations,
             )
         if (
             stage in (None, "fit", "validate")
