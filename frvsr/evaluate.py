@@ -145,10 +145,38 @@ def generate_frames(gt: Path, lr: Path | None, sr_out: Path, make: Callable[[], 
             write_png(sr_out / name / f"{gt_path.stem}.png", _to_u8(sr))
 
 
+def materialise_data_option(name: str, folder: Path) -> tuple[Path, Path, int, str]:
+    """Write the test (else val) clips of ``conf/data/<name>.yaml`` as GT and LR PNG folders.
+
+    Composed with Hydra's compose API (no run folder); whole shots, no crop. Returns
+    (gt dir, lr dir, scale, degradation) for the ordinary ``gt=``/``lr=`` path.
+    """
+    from hydra import compose, initialize_config_dir
+    from hydra.utils import instantiate
+
+    conf = Path(__file__).resolve().parents[1] / "conf"
+    if not (conf / "data" / f"{name}.yaml").is_file():
+        options = sorted(p.stem for p in (conf / "data").glob("*.yaml"))
+        raise EvalError(f"data={name} is not in {conf / 'data'}; options: {', '.join(options)}")
+    with initialize_config_dir(config_dir=str(conf), version_base="1.3"):
+        cfg = compose(config_name="train", overrides=[f"data={name}", "data.val_max_frames=null",
+                                                      "data.val_crop=null"])
+    dm = instantiate(cfg.data)
+    dm.prepare_data()
+    dm.setup("test")
+    if dm.test_set is None:
+        raise EvalError(f"data={name} has no test or val clips")
+    for i in range(len(dm.test_set)):
+        item = dm.test_set[i]
+        clip = str(item["key"]).replace("/", "_")  # vimeo-style keys hold slashes
+        for t in range(item["hr"].shape[0]):
+            write_png(folder / "gt" / clip / f"{t:05d}.png", _to_u8(item["hr"][t]))
+            write_png(folder / "lr" / clip / f"{t:05d}.png", _to_u8(item["lr"][t]))
+    return folder / "gt", folder / "lr", int(dm.scale), str(dm.degradation)
+
+
 def generate_from_config(cfg: dict[str, Any], gt: Path, out: Path) -> tuple[Path, str, dict]:
     """Run ``baseline=bicubic``, ``baseline=sisr ckpt=...`` or ``ckpt=...`` over GT clips."""
-    if cfg["data"] is not None:
-        raise EvalError("data=<conf/data option> is not supported yet; pass gt=<dir> [lr=<dir>]")
     extra: dict[str, Any] = {}
     if cfg["baseline"] == "bicubic":
         if cfg["ckpt"]:
@@ -198,16 +226,25 @@ def run(cfg: dict[str, Any]) -> dict[str, Any] | None:
             report.write_compare_report(paths, out.with_suffix(".html"))
             print(f"report: {out.with_suffix('.html')}")
         return None
+    extra: dict[str, Any] = {}
+    if cfg["data"] is not None:
+        if cfg["gt"] or cfg["lr"] or cfg["sr"]:
+            raise EvalError("data= replaces gt=/lr=; give one or the other")
+        gt_dir, lr_dir, scale, degradation = materialise_data_option(
+            str(cfg["data"]), out.with_name(f"{out.stem}_data"))
+        cfg = {**cfg, "gt": str(gt_dir), "lr": str(lr_dir), "scale": cfg["scale"] or scale,
+               "degradation": cfg["degradation"] or degradation}
+        extra["data"] = {"option": cfg["data"], "gt": str(gt_dir), "lr": str(lr_dir)}
     if cfg["gt"] is None:
         raise EvalError("gt=<dir of GT clips> is required (or compare=[a.json,b.json])")
     protocol, gt = Protocol(cfg["protocol"], int(cfg["crop_border"])), Path(cfg["gt"])
-    extra: dict[str, Any] = {}
     if cfg["sr"] is not None:
         if cfg["ckpt"] or cfg["baseline"]:
             raise EvalError("give either sr=<dir> or ckpt=/baseline=, not both")
         sr, method = Path(cfg["sr"]), str(cfg["name"] or Path(cfg["sr"]).name)
     else:
-        sr, method, extra = generate_from_config(cfg, gt, out)
+        sr, method, generated = generate_from_config(cfg, gt, out)
+        extra.update(generated)
     result = evaluate_folders(sr, gt, protocol, cfg["metrics"], method)
     result.update(extra)
     report.write_json(out, result)

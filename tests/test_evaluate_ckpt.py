@@ -104,3 +104,21 @@ def test_bicubic_baseline_needs_degradation(tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["baseline=bicubic", f"gt={_gt(tmp_path)}"]) == 2
     assert "needs degradation=" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_data_option_runs_the_conf_data_test_clips(tmp_path: Path) -> None:
+    out = tmp_path / "s.json"
+    result = run(parse_args(["baseline=bicubic", "data=sample", f"out={out}",
+                             "metrics=[psnr_y]", "report=false"]))
+    assert result is not None
+    assert result["data"]["option"] == "sample" and result["degradation"] == "bd_tecogan"
+    clip = next(iter(result["clips"].values()))
+    assert clip["frames"] > 20 and 20 < clip["psnr_y"] < 45
+    assert len(list((tmp_path / "s_data" / "lr").rglob("*.png"))) == clip["frames"]
+
+
+def test_unknown_data_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["baseline=bicubic", "data=nope", f"out={tmp_path / 'x.json'}"]) == 2
+    err = capsys.readouterr().err
+    assert "data=nope" in err and "sample" in err

@@ -69,3 +69,15 @@ def test_tables_and_compare_formatting() -> None:
     assert crow[0] == ["m", "inf*", "1.230*", "0.500"] and crow[1] == ["n", "30.00", "2.000", "0.400*"]
     with pytest.raises(ValueError, match="NaN"):
         jsonable({"x": float("nan")})
+
+
+@pytest.mark.slow
+def test_report_logged_to_wandb_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_DIR", str(tmp_path))
+    _clip(tmp_path / "gt")
+    run(parse_args([f"sr={tmp_path / 'gt'}", f"gt={tmp_path / 'gt'}", "metrics=[ssim_y]",
+                    f"out={tmp_path / 'r.json'}", "wandb_run=evaltest"]))
+    runs = list((tmp_path / "wandb").glob("offline-run-*-evaltest"))
+    assert len(runs) == 1
+    assert list(runs[0].rglob("*.html")), "the report was not logged as wandb.Html"
