@@ -66,7 +66,8 @@ def test_tables_and_compare_formatting() -> None:
     other = json.loads(json.dumps(jsonable({**res, "method": "n", "mean_over_clips":
                                             {"psnr_y": 30.0, "ewarp": 0.002, "tlp": 0.4}})))
     _, crow = compare_rows([json.loads(json.dumps(jsonable(res))), other])
-    assert crow[0] == ["m", "inf*", "1.230*", "0.500"] and crow[1] == ["n", "30.00", "2.000", "0.400*"]
+    assert crow[0] == ["m", "inf*", "1.230*", "0.500"]
+    assert crow[1] == ["n", "30.00", "2.000", "0.400*"]
     with pytest.raises(ValueError, match="NaN"):
         jsonable({"x": float("nan")})
 

@@ -25,7 +25,8 @@ def main(out: Path) -> None:
                 raise SystemExit(f"{VIDEOS / file}: could not read frame {t}")
             h, w = frame.shape[:2]
             top, left = (h - HEIGHT) // 2, (w - WIDTH) // 2
-            cv2.imwrite(str(out / name / f"{t:05d}.png"), frame[top:top + HEIGHT, left:left + WIDTH])
+            crop = frame[top:top + HEIGHT, left:left + WIDTH]
+            cv2.imwrite(str(out / name / f"{t:05d}.png"), crop)
         cap.release()
 
 
