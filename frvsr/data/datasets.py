@@ -130,26 +130,32 @@ class TrainClipDataset(Dataset):
                     f"{clip.location}: {what} has {longest} frames, shorter than num_frames={t}; "
                     "lower num_frames or remove the clip"
                 )
+            self._checked_size(clip)  # one header read per clip: fail at setup, not in a worker
             out += found
         return out
 
     def __len__(self) -> int:
         return len(self.windows)
 
+    def _checked_size(self, clip: Clip) -> tuple[int, int]:
+        """LR (h, w) of a clip; frames smaller than the crop are a one-line error."""
+        h, w = self.reader.lr_size(clip)
+        p, s = self.lr_patch, self.reader.scale
+        if p and (h < p or w < p):
+            raise DataError(
+                f"{clip.location}: frames are {w * s}x{h * s} px, smaller than the crop "
+                f"{p * s}x{p * s} (lr_patch={p} x scale {s}); lower lr_patch or remove the clip"
+            )
+        return h, w
+
     def __getitem__(self, item: int | tuple[int, int]) -> Item:
         epoch, index = item if isinstance(item, tuple) else (0, item)
         rng = sample_rng(self.seed, epoch, index)
         ci, start = self.windows[index]
         clip = self.reader.clips[ci]
-        h, w = self.reader.lr_size(clip)
+        h, w = self._checked_size(clip)
         p = self.lr_patch
         if p:
-            if h < p or w < p:
-                s = self.reader.scale
-                raise DataError(
-                    f"{clip.location}: frames are {w * s}x{h * s} px, smaller than the crop "
-                    f"{p * s}x{p * s} (lr_patch={p} x scale {s}); lower lr_patch or remove the clip"
-                )
             y, x = draw_crop(rng, h, w, p)
             box = (y, x, p, p)
         else:

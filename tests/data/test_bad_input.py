@@ -85,6 +85,9 @@ def test_frame_smaller_than_crop(tmp_path: Path) -> None:
     _frames(tmp_path / "c", 3)  # 48x32 HR, crop 2*20 = 40 px > 32
     msg = _raises_one_line(lambda: _first_item(tmp_path, lr_patch=20), str(tmp_path / "c"), "40x40")
     assert "lower lr_patch" in msg
+    # caught when the dataset is built, before any worker starts
+    clips = FolderSource(str(tmp_path)).clips()
+    _raises_one_line(lambda: TrainClipDataset(clips, 2, "bi", num_frames=2, lr_patch=20), "48x32")
 
 
 def test_clip_shorter_than_num_frames(tmp_path: Path) -> None:
