@@ -3,6 +3,7 @@
 Pure torch/numpy/PyAV/kornia: no Lightning, Hydra or wandb (see docs/DESIGN.md). The
 Lightning wrapper is `frvsr.lit.datamodule.VideoDataModule`.
 """
+
 from frvsr.data.clips import Clip
 from frvsr.data.datasets import EvalClipDataset, TrainClipDataset
 from frvsr.data.degradations import (

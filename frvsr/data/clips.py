@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -83,10 +83,10 @@ class Clip:
     key: str
     hr: Sequence[Path] | CachedVideo
     lr: Sequence[Path] | None = None
-    shots: list[tuple[int, int]] = field(default_factory=list)
+    shots: list[tuple[int, int]] | None = None  # None: the whole clip is one shot
 
     def __post_init__(self) -> None:
-        if not self.shots:
+        if self.shots is None:
             object.__setattr__(self, "shots", [(0, len(self))])
 
     def __len__(self) -> int:

@@ -122,6 +122,10 @@ class TrainClipDataset(Dataset):
     def _windows(self, stride: int) -> list[tuple[int, int]]:
         t, out = self.num_frames, []
         for ci, clip in enumerate(self.reader.clips):
+            if not clip.shots:
+                raise DataError(
+                    f"{clip.location}: no shots selected in clip {clip.key!r}; check the split"
+                )
             found = [(ci, st) for a, b in clip.shots for st in range(a, b - t + 1, stride)]
             if not found:
                 longest = max(b - a for a, b in clip.shots)
@@ -185,6 +189,10 @@ class EvalClipDataset(Dataset):
         self.reader = _ClipReader(clips, scale, degradation)
         self.max_frames, self.crop = max_frames, crop
         self.items = [(ci, a, b) for ci, c in enumerate(self.reader.clips) for a, b in c.shots]
+        if not self.items:
+            raise DataError(
+                f"{self.reader.clips[0].location}: no shots to evaluate; check the split"
+            )
 
     def __len__(self) -> int:
         return len(self.items)

@@ -12,15 +12,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import numpy as np
-from torch.utils.data import Sampler
+from torch.utils.data.distributed import DistributedSampler
 
 __all__ = ["EpochSampler"]
 
 Position = Callable[[], "tuple[int, int] | None"]
 
 
-class EpochSampler(Sampler[tuple[int, int]]):
-    """Permutation of `range(length)` drawn from (seed, epoch), sharded over `num_replicas`."""
+class EpochSampler(DistributedSampler):
+    """Permutation of `range(length)` drawn from (seed, epoch), sharded over `num_replicas`.
+
+    It derives from `DistributedSampler` only so that Lightning (`use_distributed_sampler`)
+    recognises it as already sharded and does not wrap it; it queries no process group
+    (the caller passes `num_replicas`/`rank`) and yields (epoch, index) pairs.
+    """
 
     def __init__(
         self,
@@ -32,16 +37,19 @@ class EpochSampler(Sampler[tuple[int, int]]):
         num_replicas: int = 1,
         rank: int = 0,
     ) -> None:
+        # DistributedSampler.__init__ is not called: it would look up torch.distributed.
         self.length, self.seed, self.shuffle, self.batch_size = length, seed, shuffle, batch_size
         self.position, self.num_replicas, self.rank = position, num_replicas, rank
-        self.epoch = 0
+        self.epoch, self.drop_last = 0, True
+        self.num_samples = length // num_replicas
+        self.total_size = self.num_samples * num_replicas
 
     def set_epoch(self, epoch: int) -> None:
         """Called by Lightning before each epoch (used when no `position` is given)."""
         self.epoch = epoch
 
     def __len__(self) -> int:
-        return self.length // self.num_replicas
+        return self.num_samples
 
     def order(self, epoch: int) -> np.ndarray:
         """This rank's indices for `epoch` (every rank gets the same count)."""
@@ -54,7 +62,7 @@ class EpochSampler(Sampler[tuple[int, int]]):
         n = len(self)
         return perm[self.rank : n * self.num_replicas : self.num_replicas]
 
-    def __iter__(self) -> Iterator[tuple[int, int]]:
+    def __iter__(self) -> Iterator[tuple[int, int]]:  # type: ignore[override]
         pos = self.position() if self.position is not None else None
         epoch, done = pos if pos is not None else (self.epoch, 0)
         self.epoch = epoch

@@ -168,6 +168,11 @@ class VideoSource:
             )
         return sorted(files, key=lambda p: natural_key(p.name))
 
+    def prepare(self) -> None:
+        """Decode every video into the frame cache (called once, before workers start)."""
+        for f in self.files():
+            open_cached_video(f, self.cache_dir, self.max_frames)
+
     def clips(self) -> list[Clip]:
         out = []
         for f in self.files():
@@ -233,5 +238,15 @@ class SampleSource:
         video = open_cached_video(sample_video_path(), self.cache_dir)
         shots = split_shots(video.thumbnails(), self.scene_threshold)
         held = [s for s in shots if s[0] <= self.val_frame < s[1]]
+        if not held or len(shots) < 2:
+            raise DataError(
+                f"{video.source}: val_frame={self.val_frame} / scene_threshold="
+                f"{self.scene_threshold} leave no held-out shot ({len(shots)} shots found); "
+                "use a val_frame inside the video and a threshold that finds its cuts (0.12)"
+            )
         keep = held if self.split == "val" else [s for s in shots if s not in held]
         return [Clip(key="bikes", hr=video, shots=keep)]
+
+    def prepare(self) -> None:
+        """Decode the clip into the frame cache (called once, before workers start)."""
+        open_cached_video(sample_video_path(), self.cache_dir)

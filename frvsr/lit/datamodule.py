@@ -18,7 +18,7 @@ from typing import Protocol
 import cv2
 import torch
 from lightning import LightningDataModule
-from torch.utils.data import BatchSampler, DataLoader
+from torch.utils.data import DataLoader
 
 from frvsr.data.clips import Clip
 from frvsr.data.datasets import EvalClipDataset, TrainClipDataset
@@ -81,8 +81,9 @@ class VideoDataModule(LightningDataModule):
     def prepare_data(self) -> None:
         """Decode videos into the frame cache once, in the main process, before workers start."""
         for source in (self.train_source, self.val_source, self.test_source):
-            if source is not None:
-                source.clips()
+            prepare = getattr(source, "prepare", None)  # video sources; frame folders need none
+            if prepare is not None:
+                prepare()
 
     def setup(self, stage: str | None = None) -> None:
         if stage in (None, "fit") and self.train_set is None:
@@ -141,9 +142,13 @@ class VideoDataModule(LightningDataModule):
             num_replicas=trainer.world_size if trainer else 1,
             rank=trainer.global_rank if trainer else 0,
         )
+        # sampler=, not batch_sampler=: Lightning then sees an (already sharded)
+        # DistributedSampler and does not replace it under DDP.
         return DataLoader(
             self.train_set,
-            batch_sampler=BatchSampler(sampler, self.batch_size, drop_last=True),
+            sampler=sampler,
+            batch_size=self.batch_size,
+            drop_last=True,
             num_workers=self.num_workers,
             worker_init_fn=_worker_init,
             pin_memory=self.pin_memory,

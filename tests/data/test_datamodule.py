@@ -42,7 +42,7 @@ def test_batches_do_not_depend_on_num_workers() -> None:
         dm = _compose("sample", [f"num_workers={workers}", "batch_size=3", "lr_patch=16"])
         dm.setup("fit")
         loader = dm.train_dataloader()
-        loader.batch_sampler.sampler.set_epoch(2)
+        loader.sampler.set_epoch(2)
         return [b for _, b in zip(range(4), loader, strict=False)]
 
     for a, b in zip(batches(0), batches(2), strict=True):
@@ -108,3 +108,14 @@ def test_reds_config_selects_reds4(tmp_path: Path) -> None:
     dm.setup("fit")
     assert [c.key for c in dm.train_set.reader.clips] == ["005"]
     assert [c.key for c in dm.val_set.reader.clips] == ["000", "011", "015", "020"]
+
+
+def test_train_sampler_is_left_alone_by_lightning_ddp() -> None:
+    from torch.utils.data.distributed import DistributedSampler
+
+    dm = _compose("sample", ["num_workers=0"])
+    dm.setup("fit")
+    loader = dm.train_dataloader()
+    # Lightning injects its own DistributedSampler unless loader.sampler already is one
+    assert isinstance(loader.sampler, DistributedSampler)
+    assert len(loader) == len(dm.train_set) // dm.batch_size

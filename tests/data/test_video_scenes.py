@@ -102,3 +102,12 @@ def test_shots_from_cuts_edges() -> None:
     assert shots_from_cuts([0, 3, 5, 9], 5) == [(0, 3), (3, 5)]
     scores = np.array([0.0, 0.01, 0.5, 0.02])
     assert detect_cuts(scores, 0.12) == [2] and detect_cuts(scores, 0.6) == []
+
+
+def test_sample_split_refuses_to_leak_validation(tmp_path: Path) -> None:
+    from frvsr.data.errors import DataError
+
+    with pytest.raises(DataError, match="no held-out shot"):
+        SampleSource("train", scene_threshold=0.9, cache_dir=str(tmp_path)).clips()
+    with pytest.raises(DataError, match="val_frame=999"):
+        SampleSource("val", val_frame=999, cache_dir=str(tmp_path)).clips()
