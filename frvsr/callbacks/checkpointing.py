@@ -24,9 +24,14 @@ class AtomicCheckpointIO(TorchCheckpointIO):
 
 
 class LastCheckpoint(ModelCheckpoint):
-    """`last.ckpt` every `every_n_train_steps` optimiser steps and once more at the end of
-    fitting, so a run stopped by `max_steps` between two saves still leaves its final state
-    for the next stage or for `ckpt_path=last`."""
+    """`last.ckpt` every `every_n_train_steps` optimiser steps and after the final batch,
+    so a run stopped by `max_steps` (or the GAN's iteration limit) between two saves
+    still leaves its final state for the next stage or for `ckpt_path=last`.
+
+    The final save happens in `on_train_batch_end`, like the periodic ones, not in
+    `on_train_end`: by then Lightning has marked the epoch finished, and resuming from
+    such a file would start a new epoch instead of continuing this one's data order.
+    """
 
     def __init__(self, dirpath: str, every_n_train_steps: int = 100) -> None:
         super().__init__(
@@ -37,8 +42,12 @@ class LastCheckpoint(ModelCheckpoint):
             every_n_train_steps=every_n_train_steps,
         )
 
-    def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        if trainer.sanity_checking or trainer.fast_dev_run:
-            return
-        if self._last_global_step_saved != trainer.global_step:
+    def on_train_batch_end(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any,
+        batch_idx: int,
+    ) -> None:
+        super().on_train_batch_end(trainer, pl_module, outputs, batch, batch_idx)
+        max_steps = trainer.max_steps if trainer.max_steps is not None else -1
+        final = trainer.should_stop or (0 < max_steps <= trainer.global_step)
+        if final and not trainer.fast_dev_run and self._last_global_step_saved != trainer.global_step:
             self._save_last_checkpoint(trainer, self._monitor_candidates(trainer))

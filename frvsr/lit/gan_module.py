@@ -216,17 +216,17 @@ class GANModule(GeneratorModule):
         logs["d_updated"] = torch.tensor(float(update_d))
         bsz = batch["lr"].shape[0]
         self.log_dict({f"train/{k}": v for k, v in logs.items()}, batch_size=bsz)
+        # Counted inside the step: checkpoint callbacks (on_train_batch_end) must see the
+        # counter of the weights they save.
+        self.after_iteration()
+        if self.max_iters is not None and int(self.iteration) >= self.max_iters:
+            self.trainer.should_stop = True
 
     def _schedulers(self) -> list[Any]:
         scheds = self.lr_schedulers()
         if scheds is None:
             return []
         return list(scheds) if isinstance(scheds, list) else [scheds]
-
-    def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
-        self.after_iteration()
-        if self.max_iters is not None and int(self.iteration) >= self.max_iters:
-            self.trainer.should_stop = True
 
     def configure_optimizers(self) -> Any:
         make_g, make_d, sched_g, sched_d = self.factories

@@ -70,7 +70,10 @@ class SRModule(GeneratorModule):
         self.log("train/loss", loss.detach(), prog_bar=True, batch_size=bsz)
         return loss
 
-    def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
+    def optimizer_step(self, *args: Any, **kwargs: Any) -> None:
+        super().optimizer_step(*args, **kwargs)
+        # Counted here, not in on_train_batch_end: checkpoint callbacks run before the
+        # module's on_train_batch_end and must see the counter of the weights they save.
         self.after_iteration()
 
     def configure_optimizers(self) -> Any:
