@@ -4,8 +4,8 @@ GFLOPs: ``torch.utils.flop_counter.FlopCounterMode`` (2 FLOPs per multiply-add, 
 matmuls only; interpolation and warping are not counted) for one x4 frame 480x270 ->
 1920x1080, counted on the meta device so nothing full-size runs. For FRVSR the frame is a
 steady-state ``step`` (FNet + warp + backbone), not the first frame of a shot.
-CPU ms/frame: median over ``--frames`` frames at 64x64 LR x4 after one warm-up frame
-(the median resists other processes sharing the CPU).
+CPU ms/frame: best of ``--frames`` frames at 64x64 LR x4 after one warm-up frame (the
+minimum, as ``timeit`` advises: other processes sharing the CPU only ever add time).
 
     python scripts/bench_models.py [--frames 3] [--threads N] [--no-timing]
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -92,12 +91,12 @@ def time_ms(name: str, frames: int) -> float:
             start = time.perf_counter()
             run()
             times.append(time.perf_counter() - start)
-        return statistics.median(times) * 1e3
+        return min(times) * 1e3
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--frames", type=int, default=3, help="timed frames per model")
+    parser.add_argument("--frames", type=int, default=5, help="timed frames per model")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: default)")
     parser.add_argument("--no-timing", action="store_true", help="only parameters and FLOPs")
     args = parser.parse_args()
@@ -114,7 +113,7 @@ def main() -> None:
     print(f"x{SCALE}; GFLOPs per output frame {FLOP_LR[1]}x{FLOP_LR[0]} -> "
           f"{FLOP_LR[1] * SCALE}x{FLOP_LR[0] * SCALE} (2 per MAC); CPU ms/frame at "
           f"{TIME_LR[1]}x{TIME_LR[0]} LR, {torch.get_num_threads()} threads, "
-          f"median of {args.frames}")
+          f"best of {args.frames}")
     header = f"{'model':<22}{'params':>13}{'GFLOPs':>10}{'RECIPES':>9}{'diff':>8}{'CPU ms':>10}"
     print(header)
     print("-" * len(header))
