@@ -25,6 +25,7 @@ from pathlib import Path
 import av
 import cv2
 import numpy as np
+import torch
 from torch.utils.data import DataLoader
 
 from frvsr.data.datasets import TrainClipDataset
@@ -100,6 +101,8 @@ def main() -> int:
     ap.add_argument("--clips", type=int, default=60, help="clips timed per dataset")
     ap.add_argument("--workers", type=int, default=0, help="DataLoader workers for clips/s")
     args = ap.parse_args()
+    torch.set_num_threads(1)  # as in the datamodule's workers: one thread per loader process
+    cv2.setNumThreads(0)
 
     src = args.shared / "videos" / "01_dog.mp4"
     if not src.is_file():
