@@ -60,12 +60,19 @@ class LPIPS(nn.Module):
         # A metric/loss network never switches to training behaviour.
         return super().train(False)
 
+    def embed(self, x: Tensor) -> list[Tensor]:
+        """Unit-normalised features of ``x``; lets callers reuse one frame in many distances."""
+        feats = self.net(x)
+        return [_unit_normalize(feats[name]) for name in self.layers]
+
+    def distance(self, ex: list[Tensor], ey: list[Tensor]) -> Tensor:
+        """LPIPS between two :meth:`embed` results of equally shaped inputs: ``B``."""
+        total = ex[0].new_zeros(ex[0].shape[0])
+        for a, b, head in zip(ex, ey, self.heads, strict=True):
+            total = total + head((a - b) ** 2).mean(dim=(1, 2, 3))
+        return total
+
     def forward(self, x: Tensor, y: Tensor) -> Tensor:
         if x.shape != y.shape:
             raise ValueError(f"LPIPS inputs differ in shape: {tuple(x.shape)} vs {tuple(y.shape)}")
-        fx, fy = self.net(x), self.net(y)
-        total = x.new_zeros(x.shape[0])
-        for name, head in zip(self.layers, self.heads, strict=True):
-            d = (_unit_normalize(fx[name]) - _unit_normalize(fy[name])) ** 2
-            total = total + head(d).mean(dim=(1, 2, 3))
-        return total
+        return self.distance(self.embed(x), self.embed(y))

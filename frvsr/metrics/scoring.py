@@ -17,10 +17,10 @@ from frvsr.metrics.clips import ClipPair, EvalError, align_sizes, read_frame_u8,
 from frvsr.metrics.perceptual import LPIPS
 from frvsr.metrics.protocols import Protocol
 from frvsr.metrics.temporal import (
+    TLP_SCALE,
     ewarp_from_flows,
     farneback,
     tflicker_pair,
-    tlp_pair,
     to_gray_u8,
     tof_from_flows,
 )
@@ -62,17 +62,29 @@ class Scorer:
         self.vgg = LPIPS("vgg") if "lpips_vgg" in self.metrics else None
         self.vmaf_reason = ffmpeg_with_vmaf()[1] if "vmaf" in self.metrics else ""
 
-    def _frame_metrics(self, sr: torch.Tensor, gt: torch.Tensor, region) -> dict[str, float]:
+    def _embed(self, sr: torch.Tensor, gt: torch.Tensor, region) -> tuple | None:
+        """LPIPS-alex embeddings of the cropped SR and GT frame, shared by lpips_alex and tLP
+        (each frame is embedded once instead of up to three times)."""
+        if self.alex is None:
+            return None
+        ys, xs = region.slices()
+        with torch.no_grad():
+            return self.alex.embed(sr[None, :, ys, xs]), self.alex.embed(gt[None, :, ys, xs])
+
+    def _frame_metrics(self, sr: torch.Tensor, gt: torch.Tensor, region,
+                       emb: tuple | None) -> dict[str, float]:
         ys, xs = region.slices()
         s, g = sr[:, ys, xs], gt[:, ys, xs]
         out: dict[str, float] = {}
         for name in self.metrics:
             if name in ("psnr_y", "ssim_y", "psnr_rgb", "ssim_rgb"):
                 out[name] = getattr(fidelity, name)(s, g)
-            elif name in ("lpips_alex", "lpips_vgg"):
-                net = self.alex if name == "lpips_alex" else self.vgg
+            elif name == "lpips_alex":
                 with torch.no_grad():
-                    out[name] = float(net(s[None], g[None]).item())  # type: ignore[misc]
+                    out[name] = float(self.alex.distance(*emb).item())  # type: ignore[union-attr]
+            elif name == "lpips_vgg":
+                with torch.no_grad():
+                    out[name] = float(self.vgg(s[None], g[None]).item())  # type: ignore[misc]
         return out
 
     def score(self, pair: ClipPair, progress: Callable[[int, int], None] | None = None) -> dict:
@@ -83,7 +95,7 @@ class Scorer:
         frames, pairs = set(proto.frames(n)), set(proto.pairs(n))
         per: dict[str, list[Value]] = {m: [] for m in self.metrics if m not in CLIP_METRICS}
         need_flow = any(m in self.metrics for m in ("tof", "ewarp"))
-        prev = None  # (sr tensor, gt tensor, sr gray, gt gray) of frame t-1
+        prev = None  # (sr, gt, sr gray, gt gray, LPIPS embeddings) of frame t-1
         region = size = None
         for t in range(n):
             sr_u8 = read_frame_u8(pair.sr[t], pair.name, t)
@@ -96,12 +108,14 @@ class Scorer:
                                 f"{sr_u8.shape[0]} differs from frame 0 ({size[1]}x{size[0]})")
             sr, gt = to_tensor(sr_u8), to_tensor(gt_u8)
             grays = (to_gray_u8(sr), to_gray_u8(gt)) if need_flow else (None, None)
+            scored = t in frames or t in pairs or t + 1 in pairs
+            emb = self._embed(sr, gt, region) if scored else None
             if t in frames:
-                for k, v in self._frame_metrics(sr, gt, region).items():
+                for k, v in self._frame_metrics(sr, gt, region, emb).items():
                     per[k].append(v)
             if t in pairs and prev is not None:
-                self._pair_metrics(per, prev, (sr, gt, *grays), region)
-            prev = (sr, gt, *grays)
+                self._pair_metrics(per, prev, (sr, gt, *grays, emb), region)
+            prev = (sr, gt, *grays, emb)
             if progress:
                 progress(t + 1, n)
         result: dict = {"frames": n, "scored_frames": len(frames), "scored_pairs": len(pairs),
@@ -119,16 +133,19 @@ class Scorer:
         return result
 
     def _pair_metrics(self, per: dict, prev: tuple, cur: tuple, region) -> None:
-        sr0, gt0, s0, g0 = prev
-        sr1, gt1, s1, g1 = cur
+        sr0, gt0, s0, g0, e0 = prev
+        sr1, gt1, s1, g1, e1 = cur
         fw = farneback(g0, g1) if g0 is not None else None
         for name in self.metrics:
             if name == "tof":
                 per[name].append(tof_from_flows(fw, farneback(s0, s1), region))
             elif name == "ewarp":
                 per[name].append(ewarp_from_flows(sr0, sr1, fw, farneback(g1, g0), region))
-            elif name == "tlp":
-                per[name].append(tlp_pair(self.alex, sr0, sr1, gt0, gt1, region))
+            elif name == "tlp":  # = temporal.tlp_pair, from the cached embeddings
+                with torch.no_grad():
+                    d_gt = float(self.alex.distance(e0[1], e1[1]).item())  # type: ignore[union-attr]
+                    d_sr = float(self.alex.distance(e0[0], e1[0]).item())  # type: ignore[union-attr]
+                per[name].append(TLP_SCALE * abs(d_gt - d_sr))
             elif name == "tflicker":
                 per[name].append(tflicker_pair(sr0, sr1, gt0, gt1, region))
 
