@@ -1,0 +1,64 @@
+"""`python -m frvsr.train` as users run it: multirun, 2-process DDP on CPU, one-line errors."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+sys.path.insert(0, str(Path(__file__).parent / "lit"))
+from lit_helpers import TINY  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _run(args: list[str], tmp: Path, timeout: int = 300, **env: str) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, "WANDB_MODE": "offline", "FRVSR_CACHE_DIR": str(tmp / "cache"),
+                "PYTHONUNBUFFERED": "1", **env}
+    return subprocess.run(
+        [sys.executable, "-m", "frvsr.train", *args, f"paths.log_dir={tmp / 'outputs'}"],
+        cwd=REPO, env=full_env, capture_output=True, text=True, timeout=timeout,
+    )
+
+
+@pytest.mark.slow
+def test_multirun_over_backbones_fast_dev_run(tmp_path: Path) -> None:
+    proc = _run(["-m", "experiment=pretrain", "model/generator=srresnet,rrdbnet",
+                 "trainer.fast_dev_run=true", *TINY], tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    jobs = sorted((tmp_path / "outputs" / "pretrain" / "multiruns").glob("*/[0-9]"))
+    assert [j.name for j in jobs] == ["0", "1"]
+    targets = [(j / "config.yaml").read_text() for j in jobs]
+    assert "frvsr.models.SRResNet" in targets[0] and "frvsr.models.RRDBNet" in targets[1]
+
+
+@pytest.mark.slow
+def test_ddp_two_processes_on_cpu_only_rank0_writes(tmp_path: Path) -> None:
+    proc = _run(["experiment=pretrain", *TINY, "trainer=ddp", "trainer.accelerator=cpu",
+                 "trainer.devices=2", "trainer.max_steps=2", "trainer.val_check_interval=2",
+                 "logger=csv"], tmp_path, OMP_NUM_THREADS="1")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "MEMBER: 2/2" in proc.stdout + proc.stderr  # really two processes (gloo)
+    runs = list((tmp_path / "outputs" / "pretrain" / "runs").iterdir())
+    assert len(runs) == 1, runs  # the second process joined the first one's folder
+    run = runs[0]
+    assert sorted(p.name for p in (run / "checkpoints").iterdir() if p.name.startswith("last"))\
+        == ["last.ckpt"]
+    assert [p.name for p in (run / "csv").iterdir()] == ["version_0"]
+    assert proc.stdout.count("[frvsr] outputs in") == 1  # rank 0 reports, rank 1 is silent
+    ckpt = torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)
+    assert ckpt["frvsr"]["meta"]["iteration"] == 2
+    assert not list(run.rglob("*.tmp"))
+
+
+def test_missing_perceptual_weights_is_one_line(tmp_path: Path) -> None:
+    proc = _run(["experiment=gan", *TINY, "model.init_from=none",
+                 "model.perceptual_loss.arch=vgg19", "model.perceptual_loss.layers=[relu5_4]"],
+                tmp_path, TORCH_HOME=str(tmp_path / "torch"))
+    assert proc.returncode != 0
+    lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
+    assert lines[-1].startswith("error: ") and "vgg19-dcbb9e9d.pth" in lines[-1]
+    assert "Traceback" not in proc.stderr
