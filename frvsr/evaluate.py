@@ -184,7 +184,7 @@ def generate_from_config(cfg: dict[str, Any], gt: Path, out: Path) -> tuple[Path
         if cfg["degradation"] is None:
             raise EvalError("baseline=bicubic needs degradation=bi|bd_tecogan|bd_duf (and scale=)")
         scale, degradation = int(cfg["scale"] or 4), str(cfg["degradation"])
-        make, method = _bicubic_upscaler(scale, degradation), "bicubic"
+        make, method = _bicubic_upscaler(scale, degradation), f"bicubic-{degradation}"
         extra["baseline"] = {"kind": "bicubic",
                              "upscale": BASELINE_UPSCALE["bi" if degradation == "bi" else "bd"]}
     else:

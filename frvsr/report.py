@@ -148,8 +148,18 @@ def compare_rows(results: list[dict[str, Any]]) -> tuple[list[str], list[list[st
     return ["method"] + [_header(m) for m in metrics], rows
 
 
-def print_compare(paths: list[Path], console: Console | None = None) -> None:
+def load_results(paths: list[Path]) -> list[dict[str, Any]]:
+    """Result files for ``compare``; equal method names get their file name appended."""
     results = [load_result(p) for p in paths]
+    names = [r["method"] for r in results]
+    for r, p in zip(results, paths, strict=True):
+        if names.count(r["method"]) > 1:
+            r["method"] = f"{r['method']} ({p.name})"
+    return results
+
+
+def print_compare(paths: list[Path], console: Console | None = None) -> None:
+    results = load_results(paths)
     header, rows = compare_rows(results)
     table = Table(title=f"protocol {results[0]['protocol']}: mean over clips "
                         "(* = best per column)")
@@ -201,7 +211,7 @@ def write_report(result: dict[str, Any], path: Path, **sources: Any) -> None:
 def write_compare_report(paths: list[Path], path: Path) -> None:
     from frvsr.report_html import build_compare_report
 
-    build_compare_report([load_result(p) for p in paths], path)
+    build_compare_report(load_results(paths), path)
 
 
 def log_to_wandb(path: Path, result: dict[str, Any], run_id: str, project: str) -> None:

@@ -60,7 +60,7 @@ def _gather(result: dict, sr: Path, gt: Path, bicubic: Path | None, degradation:
         bic = list_clips(bicubic, "bicubic")
         paths = bic.get(name) or next(iter(bic.values()))
         sources["bicubic"] = iter(read_frame_u8(p, name, t) for t, p in enumerate(paths))
-    elif degradation and scale and result["method"] != "bicubic":
+    elif degradation and scale and result.get("baseline", {}).get("kind") != "bicubic":
         sources["bicubic"] = _bicubic_frames(gt_clips[name], name, degradation, int(scale))
     order = list(dict.fromkeys(["GT", *(["bicubic"] if "bicubic" in sources else []),
                                 result["method"]]))
