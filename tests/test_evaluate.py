@@ -54,8 +54,12 @@ def _run(*args: str) -> dict:
     return result
 
 
-def test_schema_json_csv_html(dataset: tuple[Path, Path], tmp_path: Path) -> None:
+def test_schema_json_csv_html(dataset: tuple[Path, Path], tmp_path: Path,
+                              monkeypatch: pytest.MonkeyPatch) -> None:
     sr, gt = dataset
+    work = tmp_path / "cwd"
+    work.mkdir()
+    monkeypatch.chdir(work)  # a Hydra run folder would appear here
     out = tmp_path / "res" / "m.json"
     _run(f"sr={sr}", f"gt={gt}", f"out={out}", FAST)
     data = json.loads(out.read_text())
@@ -83,7 +87,7 @@ def test_schema_json_csv_html(dataset: tuple[Path, Path], tmp_path: Path) -> Non
     assert page.count("data:image/png;base64,") == 3 and "src=\"http" not in page
     assert sorted(p.name for p in (tmp_path / "res" / "m_plots").iterdir()) == [
         "crop_grid.png", "psnr_curve.png", "temporal_profile.png"]
-    assert not list(tmp_path.rglob("*.tmp")) and not (Path.cwd() / "outputs").exists()
+    assert not list(tmp_path.rglob("*.tmp")) and not list(work.iterdir())
 
 
 def test_natural_sort_with_spaces(tmp_path: Path) -> None:
