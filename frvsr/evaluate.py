@@ -267,8 +267,13 @@ def run(cfg: dict[str, Any]) -> dict[str, Any] | None:
 def main(argv: list[str] | None = None) -> int:
     from frvsr.checkpoint import CheckpointError
 
+    args = sys.argv[1:] if argv is None else argv
+    if any(a in ("-h", "--help", "help") for a in args):
+        print(__doc__)
+        print("keys (defaults): " + ", ".join(f"{k}={v}" for k, v in DEFAULTS.items()))
+        return 0
     try:
-        run(parse_args(sys.argv[1:] if argv is None else argv))
+        run(parse_args(args))
     except (EvalError, CheckpointError, FileNotFoundError, ValueError) as err:
         # Bad input is one line naming the clip/frame/file, not a traceback.
         print(f"error: {str(err).splitlines()[0] if str(err) else type(err).__name__}",

@@ -218,6 +218,12 @@ def test_vmaf_number_or_unavailable(dataset: tuple[Path, Path], tmp_path: Path,
     assert saved["mean_over_clips"]["vmaf"].startswith("unavailable")
 
 
+def test_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "compare=" in out and "protocol=basicsr" in out
+
+
 def test_parse_args_defaults() -> None:
     cfg = parse_args(["gt=x"])
     assert cfg["protocol"] == "basicsr" and cfg["crop_border"] == 0
