@@ -6,6 +6,7 @@ given, or made on the fly from GT when the degradation and scale are known.
 """
 from __future__ import annotations
 
+import html
 import json
 import math
 from pathlib import Path
@@ -100,44 +101,61 @@ def _write_figures(path: Path, figs: dict[str, bytes]) -> None:
         atomic_write_bytes(folder / f"{name}.png", png)
 
 
-def build_report(result: dict, path: Path, sr: Path, gt: Path, bicubic: Path | None = None,
-                 degradation: str | None = None, scale: int | None = None,
-                 clip: str | None = None, row: int | None = None) -> None:
-    g = _gather(result, sr, gt, bicubic, degradation, scale, clip, row)
-    c = result["clips"][g["clip"]]
+MAX_REPORT_CLIPS = 4  # each clip adds three figures; more make the page heavy
+
+
+def _clip_figures(result: dict, g: dict) -> dict[str, bytes]:
+    name, c = g["clip"], result["clips"][g["clip"]]
     curves = {result["method"]: (g["frames"], c["per_frame"].get("psnr_y", []))}
     if g["bicubic_psnr"]:
         curves = {"bicubic": (g["frames"], g["bicubic_psnr"]), **curves}
-    figs = {
-        "temporal_profile": plots.temporal_profiles(
-            g["profiles"], g["row"], f"clip '{g['clip']}', columns {g['x0']}+"),
-        "crop_grid": plots.crop_grid(
-            g["crops"], f"clip '{g['clip']}', frame {c['frames'] // 2}, crop at "
-            f"(y={g['crop'][0]}, x={g['crop'][1]}), {g['crop'][2]} px, shown x3"),
-    }
+    figs = {}
     if any(math.isfinite(v) for _, vals in curves.values() for v in vals if v is not None):
-        figs = {"psnr_curve": plots.psnr_curves(curves, f"per-frame PSNR-Y, clip '{g['clip']}'"),
-                **figs}
-    _write_figures(path, figs)
+        figs["psnr_curve"] = plots.psnr_curves(curves, f"per-frame PSNR-Y, clip '{name}'")
+    figs["temporal_profile"] = plots.temporal_profiles(
+        g["profiles"], g["row"], f"clip '{name}', columns {g['x0']}+")
+    figs["crop_grid"] = plots.crop_grid(
+        g["crops"], f"clip '{name}', frame {c['frames'] // 2}, crop at (y={g['crop'][0]}, "
+        f"x={g['crop'][1]}), {g['crop'][2]} px, shown x3")
+    return figs
+
+
+def build_report(result: dict, path: Path, sr: Path, gt: Path, bicubic: Path | None = None,
+                 degradation: str | None = None, scale: int | None = None,
+                 clip: str | None = None, row: int | None = None) -> None:
+    """One page: the table, then per clip (``clip`` or the first MAX_REPORT_CLIPS) the
+    PSNR curve, temporal profiles and crops, then the conventions."""
+    names = [clip] if clip else list(result["clips"])[:MAX_REPORT_CLIPS]
     header, rows = table_rows(result)
     sections = [
-        ("Results", f"<p>method <b>{result['method']}</b>, protocol <b>{result['protocol']}"
-                    "</b>; ewarp shown x1e-3, tLP x100. Per-clip means, then the means over "
-                    "clips and over all scored frames.</p>" + html_table(header, rows)),
+        ("Results", f"<p>method <b>{html.escape(result['method'])}</b>, protocol <b>"
+                    f"{result['protocol']}</b>; ewarp shown x1e-3, tLP x100. Per-clip means, "
+                    "then the means over clips and over all scored frames.</p>"
+                    + html_table(header, rows)),
     ]
-    if "psnr_curve" in figs:
-        sections.append(("Per-frame PSNR", img_tag(figs["psnr_curve"], "per-frame PSNR")))
-    sections += [
-        ("Temporal profiles", "<p>One pixel row of every frame, stacked top to bottom over "
-         "time. Smooth vertical streaks mean temporally stable output; jagged, noisy streaks "
-         "are flicker.</p>" + img_tag(figs["temporal_profile"], "temporal profiles")),
-        ("Crops", img_tag(figs["crop_grid"], "crop grid")),
-        ("Conventions", "<pre>" + json.dumps(jsonable(
-            {k: v for k, v in result.items() if k not in ("clips", "mean_over_clips",
-                                                          "mean_over_frames")}),
-            indent=1) + "</pre>"),
-    ]
-    atomic_write_bytes(path, html_page(f"frvsr evaluation: {result['method']}", sections).encode())
+    if len(names) < len(result["clips"]):
+        sections.append(("Clips shown", f"<p>Figures for {len(names)} of "
+                         f"{len(result['clips'])} clips; pick one with report_clip=.</p>"))
+    all_figs: dict[str, bytes] = {}
+    for name in names:
+        g = _gather(result, sr, gt, bicubic, degradation, scale, name, row)
+        figs = _clip_figures(result, g)
+        all_figs.update({f"{name}_{k}": v for k, v in figs.items()})
+        body = ""
+        if "psnr_curve" in figs:
+            body += img_tag(figs["psnr_curve"], "per-frame PSNR")
+        body += ("<p>Temporal profile: one pixel row of every frame, stacked top to bottom over "
+                 "time. Smooth vertical streaks mean temporally stable output; jagged, noisy "
+                 "streaks are flicker.</p>" + img_tag(figs["temporal_profile"], "profiles")
+                 + img_tag(figs["crop_grid"], "crop grid"))
+        sections.append((f"Clip '{name}'", body))
+    _write_figures(path, all_figs)
+    meta = {k: v for k, v in result.items()
+            if k not in ("clips", "mean_over_clips", "mean_over_frames")}
+    sections.append(("Conventions", "<pre>" + html.escape(json.dumps(jsonable(meta), indent=1))
+                     + "</pre>"))
+    page = html_page(f"frvsr evaluation: {result['method']}", sections)
+    atomic_write_bytes(path, page.encode())
 
 
 def build_compare_report(results: list[dict], path: Path) -> None:

@@ -84,9 +84,11 @@ def test_schema_json_csv_html(dataset: tuple[Path, Path], tmp_path: Path,
     assert rows[0][:3] == ["clip", "scored_frames", "psnr_y"]
     assert [r[0] for r in rows[1:]] == ["clip a", "clip b", "mean_over_clips", "mean_over_frames"]
     page = out.with_suffix(".html").read_text()
-    assert page.count("data:image/png;base64,") == 3 and "src=\"http" not in page
+    assert page.count("data:image/png;base64,") == 6 and "src=\"http" not in page  # 2 clips
     assert sorted(p.name for p in (tmp_path / "res" / "m_plots").iterdir()) == [
-        "crop_grid.png", "psnr_curve.png", "temporal_profile.png"]
+        f"{c}_{f}.png" for c in ("clip a", "clip b")
+        for f in ("crop_grid", "psnr_curve", "temporal_profile")]
+    assert "Clip &#x27;clip b&#x27;" in page  # a section per clip
     assert not list(tmp_path.rglob("*.tmp")) and not list(work.iterdir())
 
 

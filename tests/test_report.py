@@ -50,7 +50,7 @@ def test_report_with_bicubic_folder(tmp_path: Path) -> None:
     run(parse_args([f"sr={tmp_path / 'gt'}", f"gt={tmp_path / 'gt'}", "metrics=[psnr_y,ssim_y]",
                     f"bicubic={tmp_path / 'bic_frames'}", f"out={out}", "name=oracle"]))
     page = out.with_suffix(".html").read_text()
-    assert "oracle" in page and "Temporal profiles" in page and "Conventions" in page
+    assert "oracle" in page and "Temporal profile" in page and "Conventions" in page
     assert page.count("data:image/png;base64,") == 3  # bicubic curve is finite
     for png in (tmp_path / "r_plots").iterdir():
         assert cv2.imread(str(png)) is not None
