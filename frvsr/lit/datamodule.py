@@ -113,22 +113,37 @@ class VideoDataModule(LightningDataModule):
             source.clips(), self.scale, self.degradation, self.val_max_frames, self.val_crop
         )
 
+    def _batches_per_epoch(self) -> int:
+        """Training batches per epoch as the fit loop counts them (`limit_train_batches`)."""
+        assert self.train_set is not None and self.trainer is not None
+        world = max(1, self.trainer.world_size)
+        full = len(self.train_set) // world // self.batch_size
+        limit = self.trainer.limit_train_batches
+        if isinstance(limit, int) or (isinstance(limit, float) and limit > 1.0):
+            return min(full, int(limit))  # Lightning: an int caps the count
+        return int(full * limit) if limit is not None else full  # a float is a fraction
+
     def _fit_position(self) -> tuple[int, int] | None:
         """(epoch, batches already done in it) as the fit loop sees it when an iterator starts.
 
-        At a fresh epoch `batch_progress.current.ready` is 0; after a mid-epoch restore it is
-        the number of batches consumed before the checkpoint (the loop has not reset it yet
-        when `FitLoop.setup_data` creates the iterator). `epoch_progress.current.completed`
-        is the epoch being trained in both cases.
+        At a fresh epoch `batch_progress.current.ready` is 0 and
+        `epoch_progress.current.completed` is the epoch about to run. After a restore,
+        `FitLoop.setup_data` creates the iterator before the loops reset their counters, so
+        `ready` is the number of batches of epoch `completed` consumed before the checkpoint.
+        If that epoch was finished (checkpoint saved on its last batch), Lightning goes on
+        with the next epoch using this same iterator, so it must start epoch + 1 at batch 0.
+        (When the checkpoint was written by the epoch-end hook, Lightning creates a fresh
+        iterator for the next epoch anyway.) Tested in tests/data/test_datamodule_resume.py.
         """
         trainer = self.trainer
         if trainer is None or not trainer.training:
             return None
         fit_loop = trainer.fit_loop
-        return (
-            fit_loop.epoch_progress.current.completed,
-            fit_loop.epoch_loop.batch_progress.current.ready,
-        )
+        epoch = fit_loop.epoch_progress.current.completed
+        done = fit_loop.epoch_loop.batch_progress.current.ready
+        if done >= self._batches_per_epoch():
+            epoch, done = epoch + 1, 0
+        return epoch, done
 
     def train_dataloader(self) -> DataLoader:
         assert self.train_set is not None, "call setup('fit') first"

@@ -51,7 +51,13 @@ def clips_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _fit(
-    root: Path, out: Path, max_steps: int, ckpt: str | None, every_n: int | None, val: bool
+    root: Path,
+    out: Path,
+    max_steps: int,
+    ckpt: str | None,
+    every_n: int | None,
+    val: bool,
+    limit: int | None = None,
 ) -> _Toy:
     torch.manual_seed(0)
     model = _Toy()
@@ -78,20 +84,37 @@ def _fit(
         devices=1,
         val_check_interval=3 if val else 1.0,
         num_sanity_val_steps=0,
+        limit_train_batches=limit,
     )
     trainer.fit(model, datamodule=dm, ckpt_path=ckpt)
     return model
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("every_n", "val"), [(None, False), (4, False), (None, True)])
-def test_resume_mid_epoch_matches_uninterrupted_run(
-    clips_root: Path, tmp_path: Path, every_n: int | None, val: bool
+@pytest.mark.parametrize(
+    ("n", "every_n", "val"),
+    [(7, None, False), (7, 4, False), (7, None, True), (10, None, False), (10, 5, True)],
+)
+def test_resume_matches_uninterrupted_run(
+    clips_root: Path, tmp_path: Path, n: int, every_n: int | None, val: bool
 ) -> None:
-    n = 7  # not a multiple of the 5-batch epoch
-    full = _fit(clips_root, tmp_path / "full", 2 * n, None, every_n, val)
-    _fit(clips_root, tmp_path / "part", n, None, every_n, val)
-    resumed = _fit(clips_root, tmp_path / "part", 2 * n, "last", every_n, val)
+    # n=7 stops mid-epoch (5 batches per epoch); n=10 exactly at an epoch's end; checkpoints
+    # written by the epoch-end hook (every_n None), on a train batch, or after validation
+    _check_resume(clips_root, tmp_path, n, every_n, val, None)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n", [6, 8])
+def test_resume_with_limit_train_batches(clips_root: Path, tmp_path: Path, n: int) -> None:
+    _check_resume(clips_root, tmp_path, n, 2, False, 4)  # 4-batch epochs: mid and end
+
+
+def _check_resume(
+    clips_root: Path, tmp_path: Path, n: int, every_n: int | None, val: bool, limit: int | None
+) -> None:
+    full = _fit(clips_root, tmp_path / "full", 2 * n, None, every_n, val, limit)
+    _fit(clips_root, tmp_path / "part", n, None, every_n, val, limit)
+    resumed = _fit(clips_root, tmp_path / "part", 2 * n, "last", every_n, val, limit)
     start = resumed.seen[0][0]
     assert 0 < start <= n
     assert [s[:2] for s in resumed.seen] == [s[:2] for s in full.seen[start:]]
