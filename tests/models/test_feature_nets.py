@@ -134,3 +134,11 @@ def test_bad_arguments() -> None:
     with pytest.raises(ValueError, match="B,3,H,W"):
         AlexNetFeatures()(torch.rand(3, 32, 32))
     assert vgg_layer_names("vgg19")[-1] == "pool5" and "conv5_4" in vgg_layer_names("vgg19")
+
+
+def test_channels_last_input_gives_the_same_features() -> None:
+    net = AlexNetFeatures(layers=["relu2"])
+    x = torch.rand(1, 3, 40, 48)
+    a = net(x)["relu2"]
+    b = net(x.to(memory_format=torch.channels_last))["relu2"]
+    assert torch.allclose(a, b, rtol=1e-4, atol=1e-4)  # other conv kernels, other rounding
