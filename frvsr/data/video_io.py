@@ -115,12 +115,18 @@ def _key(path: Path, max_frames: int | None) -> str:
     return hashlib.sha1(ident.encode()).hexdigest()[:20]
 
 
+def _publish(tmp: str | Path, dest: Path) -> None:
+    """Rename a finished temp file into place, readable by others (mkstemp makes it 0600)."""
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, dest)
+
+
 def _atomic_save_npy(dest: Path, arr: np.ndarray) -> None:
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-", suffix=".npy")
     try:
         with os.fdopen(fd, "wb") as f:
             np.save(f, arr)
-        os.replace(tmp, dest)
+        _publish(tmp, dest)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -151,7 +157,7 @@ def _decode_into_cache(path: Path, cache_dir: Path, key: str, max_frames: int | 
         del frames
         meta = {"source": str(path), "num_frames": len(thumbs)}
         _atomic_save_npy(cache_dir / f"{key}.thumbs.npy", np.stack(thumbs))
-        os.replace(tmp, cache_dir / f"{key}.npy")
+        _publish(tmp, cache_dir / f"{key}.npy")
         _atomic_write_text(cache_dir / f"{key}.json", json.dumps(meta))
     finally:
         Path(tmp).unlink(missing_ok=True)
@@ -161,7 +167,7 @@ def _atomic_write_text(dest: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-", suffix=".json")
     with os.fdopen(fd, "w") as f:
         f.write(text)
-    os.replace(tmp, dest)
+    _publish(tmp, dest)
 
 
 def open_cached_video(
