@@ -5,7 +5,8 @@ matmuls only; interpolation and warping are not counted) for one x4 frame 480x27
 1920x1080, counted on the meta device so nothing full-size runs. For FRVSR the frame is a
 steady-state ``step`` (FNet + warp + backbone), not the first frame of a shot.
 CPU ms/frame: best of ``--frames`` frames at 64x64 LR x4 after one warm-up frame (the
-minimum, as ``timeit`` advises: other processes sharing the CPU only ever add time).
+minimum, as ``timeit`` advises: other processes sharing the CPU only ever add time), the
+models taking turns frame by frame.
 
     python scripts/bench_models.py [--frames 3] [--threads N] [--no-timing]
 """
@@ -80,18 +81,22 @@ def count_gflops(name: str) -> tuple[int, float]:
     return params, counter.get_total_flops() / 1e9
 
 
-def time_ms(name: str, frames: int) -> float:
+def time_ms(names: list[str], frames: int) -> dict[str, float]:
+    """Best-of-``frames`` ms per frame for each model, measured in interleaved rounds (one
+    frame of every model per round) so that load changes on a shared CPU hit all alike."""
     torch.manual_seed(0)
-    _, thunk = _frame_fn(name, "cpu")
-    run = thunk(torch.rand(1, 3, *TIME_LR))
+    lr = torch.rand(1, 3, *TIME_LR)
+    runs = {name: _frame_fn(name, "cpu")[1](lr) for name in names}
+    best = dict.fromkeys(names, float("inf"))
     with torch.inference_mode():
-        run()  # warm-up (allocator, oneDNN kernel selection)
-        times = []
+        for run in runs.values():
+            run()  # warm-up (allocator, oneDNN kernel selection)
         for _ in range(frames):
-            start = time.perf_counter()
-            run()
-            times.append(time.perf_counter() - start)
-        return min(times) * 1e3
+            for name, run in runs.items():
+                start = time.perf_counter()
+                run()
+                best[name] = min(best[name], time.perf_counter() - start)
+    return {name: t * 1e3 for name, t in best.items()}
 
 
 def main() -> None:
@@ -104,11 +109,8 @@ def main() -> None:
         torch.set_num_threads(args.threads)
 
     names = ["bicubic", *BACKBONES, *(f"FRVSR+{b}" for b in BACKBONES)]
-    rows = []
-    for name in names:
-        params, gflops = count_gflops(name)
-        ms = None if args.no_timing else time_ms(name, args.frames)
-        rows.append(Row(name, params, gflops, ms))
+    timings = {} if args.no_timing else time_ms(names, args.frames)
+    rows = [Row(name, *count_gflops(name), timings.get(name)) for name in names]
 
     print(f"x{SCALE}; GFLOPs per output frame {FLOP_LR[1]}x{FLOP_LR[0]} -> "
           f"{FLOP_LR[1] * SCALE}x{FLOP_LR[0] * SCALE} (2 per MAC); CPU ms/frame at "
