@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -88,3 +90,18 @@ def test_bad_names_and_scales_are_one_line_errors() -> None:
         degrade(torch.rand(3, 8, 8), 2, "bd")
     with pytest.raises(DataError, match="unsupported scale 5"):
         degrade(torch.rand(3, 10, 10), 5, "bi")
+
+
+def test_bd_baseline_alignment_matters_on_a_real_image(shared_data: Path) -> None:
+    import cv2
+
+    img = cv2.imread(str(shared_data / "set5" / "img_001_SRF_4_HR.png"))[..., ::-1].copy()
+    hr = crop_to_multiple(torch.from_numpy(img).permute(2, 0, 1).float() / 255, 4)
+    lr = degrade(hr, 4, "bd_tecogan")
+
+    def psnr(x: torch.Tensor) -> float:
+        return float(-10 * torch.log10((x.clamp(0, 1) - hr)[..., 8:-8, 8:-8].square().mean()))
+
+    aligned = psnr(bicubic_baseline(lr, 4, "bd_tecogan"))
+    centred = psnr(imresize(lr, 4.0))  # the wrong grid for phase-0 frames
+    assert aligned > centred + 1.0
