@@ -80,6 +80,13 @@ def _write_config(cfg: DictConfig, out_dir: Path) -> None:
     atomic_write_text(OmegaConf.to_yaml(cfg, resolve=True), out_dir / "config.yaml")
 
 
+@rank_zero_only
+def _finish_wandb(loggers: list[Any]) -> None:
+    for logger in loggers:
+        if type(logger).__name__ == "WandbLogger" and logger._experiment is not None:
+            logger.experiment.finish()
+
+
 def train(cfg: DictConfig) -> float | None:
     """Fit one run described by `cfg`; returns `cfg.optimized_metric` when logged."""
     if cfg.get("seed") is not None:
@@ -112,7 +119,10 @@ def train(cfg: DictConfig) -> float | None:
     trainer: L.Trainer = hydra.utils.instantiate(
         cfg.trainer, callbacks=callbacks, logger=loggers or False, plugins=[AtomicCheckpointIO()]
     )
-    trainer.fit(model=model, datamodule=datamodule, ckpt_path=ckpt_path)
+    try:
+        trainer.fit(model=model, datamodule=datamodule, ckpt_path=ckpt_path)
+    finally:
+        _finish_wandb(loggers)  # a multirun's next job must start its own wandb run
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if v.numel() == 1}
     say("final: " + ", ".join(f"{k}={v:.4f}" for k, v in sorted(metrics.items())
                                                   if k.startswith("val/")))
