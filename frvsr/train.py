@@ -110,6 +110,10 @@ def train(cfg: DictConfig) -> float | None:
     loggers = _instantiate_all(cfg.get("logger"), **configure_wandb(cfg, wandb_id))
     for logger in loggers:
         if type(logger).__name__ == "WandbLogger":
+            # Start the run now: its id goes into every checkpoint (resume continues it).
+            if rank_zero_only.rank == 0:
+                resolved = OmegaConf.to_container(cfg, resolve=True)
+                logger.experiment.config.update(resolved, allow_val_change=True)
             model.run_info["wandb_id"] = logger.version
     callbacks = _instantiate_all(cfg.get("callbacks"))
     if not loggers:  # Lightning refuses a LearningRateMonitor without a logger

@@ -76,3 +76,13 @@ def test_gan_without_pretraining_names_the_command(tmp_path: Path) -> None:
     cfg = compose_train(tmp_path, ["experiment=gan", *TINY_GAN], name="gan")
     with pytest.raises(StageError, match="python -m frvsr.train experiment=pretrain"):
         train(cfg)
+
+
+@pytest.mark.parametrize("experiment", ["pretrain", "sisr"])
+def test_speed_switches_bf16_and_channels_last(tmp_path: Path, experiment: str) -> None:
+    cfg = compose_train(tmp_path, [f"experiment={experiment}", *TINY,
+                                   "trainer.precision=bf16-mixed", "model.channels_last=true"])
+    psnr = train(cfg)
+    assert psnr is not None and 10.0 < psnr < 60.0
+    weights = torch.load(_last(tmp_path / "run"), weights_only=True)["state_dict"]
+    assert all(v.dtype in (torch.float32, torch.int64) for v in weights.values())

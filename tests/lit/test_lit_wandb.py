@@ -29,6 +29,7 @@ def test_offline_wandb_media_and_resume_same_run(
     first_id = torch.load(tmp_path / "pretrain/first/checkpoints/last.ckpt",
                           weights_only=True)["frvsr"]["meta"]["wandb_id"]
     assert first_id and runs[0].name.endswith(first_id)
+    assert list(runs[0].glob("run-*.wandb"))  # metrics and the resolved config live here
 
     train(compose_train(tmp_path, [*overrides, "trainer.max_steps=4", "ckpt_path=last"],
                         name="pretrain/second"))
