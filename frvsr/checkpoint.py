@@ -117,7 +117,9 @@ def load_generator(path: str | Path, ema: bool = True) -> LoadedGenerator:
         model.load_state_dict(state, strict=True)
     except RuntimeError as exc:
         first = str(exc).splitlines()[0]
-        raise CheckpointError(f"checkpoint {path}: weights do not fit the stored config ({first})")
+        raise CheckpointError(
+            f"checkpoint {path}: weights do not fit the stored config ({first})"
+        ) from exc
     return LoadedGenerator(
         model=model.eval(),
         scale=int(meta["scale"]),

@@ -11,7 +11,9 @@ by scripts/bench_data.py), timing each step after a warm-up.
 from __future__ import annotations
 
 import argparse
+import logging
 import time
+import warnings
 from functools import partial
 
 import lightning as L
@@ -71,7 +73,8 @@ def build(kind: str, args: argparse.Namespace) -> L.LightningModule:
         **_generator(), discriminator=SpatioTemporalDiscriminator(num_feat=64, scale=SCALE),
         pixel_loss=PixelLoss("l2"), perceptual_loss=PerceptualLoss(weight=0.2),
         adversarial_loss=AdversarialLoss("vanilla", 0.01), pingpong_loss=PingPongLoss(),
-        flow_loss=FlowWarpLoss(), optimizer_g=adam, optimizer_d=partial(torch.optim.Adam, lr=1.5e-5),
+        flow_loss=FlowWarpLoss(), optimizer_g=adam,
+        optimizer_d=partial(torch.optim.Adam, lr=1.5e-5),
         d_update="every", ema_decay=0.999, **speed,
     )
 
@@ -81,7 +84,8 @@ def bench(kind: str, args: argparse.Namespace) -> float:
     timer = StepTimer(args.warmup)
     n = args.warmup + args.steps
     trainer = L.Trainer(
-        accelerator=args.device, devices=1, precision=args.precision, max_steps=-1 if kind == "gan" else n,
+        accelerator=args.device, devices=1, precision=args.precision,
+        max_steps=-1 if kind == "gan" else n,  # the GAN module stops on its iteration count
         max_epochs=1, logger=False, enable_checkpointing=False, enable_progress_bar=False,
         enable_model_summary=False, limit_val_batches=0, callbacks=[timer],
     )
@@ -101,6 +105,8 @@ def main() -> None:
     parser.add_argument("--channels-last", action="store_true")
     parser.add_argument("--compile", action="store_true")
     args = parser.parse_args()
+    logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)  # keep the report readable
+    warnings.filterwarnings("ignore")
     print(f"FRVSR 10-64, batch {BATCH}, {FRAMES} frames, {LR_SIZE}x{LR_SIZE} LR crops (HR "
           f"{LR_SIZE * SCALE}), precision {args.precision}, torch threads "
           f"{torch.get_num_threads()}")

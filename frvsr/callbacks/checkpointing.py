@@ -49,5 +49,6 @@ class LastCheckpoint(ModelCheckpoint):
         super().on_train_batch_end(trainer, pl_module, outputs, batch, batch_idx)
         max_steps = trainer.max_steps if trainer.max_steps is not None else -1
         final = trainer.should_stop or (0 < max_steps <= trainer.global_step)
-        if final and not trainer.fast_dev_run and self._last_global_step_saved != trainer.global_step:
+        fresh = self._last_global_step_saved != trainer.global_step
+        if final and fresh and not trainer.fast_dev_run:
             self._save_last_checkpoint(trainer, self._monitor_candidates(trainer))

@@ -14,5 +14,5 @@ def ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:
     if len(ema_params) != len(params):
         raise ValueError("ema_update: EMA copy and generator have different parameter lists")
     torch._foreach_lerp_(ema_params, params, 1.0 - decay)
-    for b_ema, b in zip(ema.buffers(), model.buffers()):
+    for b_ema, b in zip(ema.buffers(), model.buffers(), strict=True):
         b_ema.copy_(b)

@@ -9,7 +9,6 @@ import torch
 from torch import Tensor, nn
 
 from frvsr.lit.base import GeneratorModule
-from frvsr.models.discriminators import SpatioTemporalDiscriminator
 from frvsr.lit.gan_policy import (
     check_policy,
     discriminator_trains,
@@ -25,6 +24,7 @@ from frvsr.losses import (
     PixelLoss,
     pingpong_sequence,
 )
+from frvsr.models.discriminators import SpatioTemporalDiscriminator
 
 DOut = tuple[Tensor, list[Tensor]]
 

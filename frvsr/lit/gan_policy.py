@@ -46,5 +46,5 @@ def frozen_norm_stats(module: nn.Module) -> Iterator[None]:
         yield
     finally:
         with torch.no_grad():
-            for buf, old in zip(module.buffers(), saved):
+            for buf, old in zip(module.buffers(), saved, strict=True):
                 buf.copy_(old)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from frvsr.checkpoint import (
     MATCH_KEYS,
     find_init_checkpoint,

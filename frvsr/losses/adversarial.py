@@ -85,5 +85,6 @@ class FeatureMatchingLoss(WeightedLoss):
                 f"FeatureMatchingLoss: got {len(fake_feats)} fake and {len(real_feats)} real "
                 "feature maps; the discriminator must return the same non-empty list for both"
             )
-        terms = [self.reduce((f - r.detach()).abs()) for f, r in zip(fake_feats, real_feats)]
+        pairs = zip(fake_feats, real_feats, strict=True)
+        terms = [self.reduce((f - r.detach()).abs()) for f, r in pairs]
         return sum(terms[1:], terms[0]) / len(terms)
