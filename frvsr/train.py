@@ -7,6 +7,7 @@ returns the optimised metric (for the Optuna sweeper).
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,10 @@ from frvsr.checkpoint import (
 from frvsr.lit.console import say
 from frvsr.lit.staging import StageError, resolve_init
 from frvsr.lit.wandb_setup import configure_wandb
+
+# VideoDataModule's sampler skips the batches a restored loop already consumed, so
+# Lightning's generic warning about mid-epoch checkpoints does not apply here.
+warnings.filterwarnings("ignore", message=".*dataloader is not resumable.*")
 
 USER_ERRORS: tuple[type[BaseException], ...] = (
     FileNotFoundError, CheckpointError, StageError, ValueError

@@ -73,7 +73,8 @@ class GeneratorModule(L.LightningModule):
     # ---- generator -------------------------------------------------------------------
     def generate(self, lr: Tensor, net: nn.Module | None = None) -> tuple[Tensor, Any]:
         """SR clip `B,T,C,H,W` and the raw output (FRVSROutput for recurrent models)."""
-        net = net if net is not None else (self._forward or self.generator)
+        if net is None:
+            net = self._forward if self._forward is not None else self.generator
         if self.recurrent:
             out = net(lr)
             return out.sr, out
