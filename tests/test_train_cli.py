@@ -35,14 +35,20 @@ def test_multirun_over_backbones_fast_dev_run(tmp_path: Path) -> None:
     assert "frvsr.models.SRResNet" in targets[0] and "frvsr.models.RRDBNet" in targets[1]
 
 
+GAN_DDP = ["model.discriminator.num_feat=8", "model.init_from=none",
+           "model.perceptual_loss.weight=0", "trainer.sync_batchnorm=false"]
+
+
 @pytest.mark.slow
-def test_ddp_two_processes_on_cpu_only_rank0_writes(tmp_path: Path) -> None:
-    proc = _run(["experiment=pretrain", *TINY, "trainer=ddp", "trainer.accelerator=cpu",
-                 "trainer.devices=2", "trainer.max_steps=2", "trainer.val_check_interval=2",
-                 "logger=csv"], tmp_path, OMP_NUM_THREADS="1")
+@pytest.mark.parametrize("experiment", ["pretrain", "gan"])
+def test_ddp_two_processes_on_cpu_only_rank0_writes(tmp_path: Path, experiment: str) -> None:
+    extra = GAN_DDP if experiment == "gan" else []
+    proc = _run([f"experiment={experiment}", *TINY, *extra, "trainer=ddp",
+                 "trainer.accelerator=cpu", "trainer.devices=2", "trainer.max_steps=2",
+                 "trainer.val_check_interval=2", "logger=csv"], tmp_path, OMP_NUM_THREADS="1")
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "MEMBER: 2/2" in proc.stdout + proc.stderr  # really two processes (gloo)
-    runs = list((tmp_path / "outputs" / "pretrain" / "runs").iterdir())
+    runs = list((tmp_path / "outputs" / experiment / "runs").iterdir())
     assert len(runs) == 1, runs  # the second process joined the first one's folder
     run = runs[0]
     assert sorted(p.name for p in (run / "checkpoints").iterdir() if p.name.startswith("last"))\
