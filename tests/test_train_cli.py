@@ -68,3 +68,18 @@ def test_missing_perceptual_weights_is_one_line(tmp_path: Path) -> None:
     lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
     assert lines[-1].startswith("error: ") and "vgg19-dcbb9e9d.pth" in lines[-1]
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_optuna_sweep_returns_the_metric(tmp_path: Path) -> None:
+    proc = _run(["-m", "experiment=pretrain", *TINY, "hparams_search=optuna",
+                 "hydra.sweeper.n_trials=2", "trainer.max_steps=2",
+                 "trainer.val_check_interval=2"], tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = list((tmp_path / "outputs" / "pretrain" / "multiruns").rglob(
+        "optimization_results.yaml"))
+    assert len(results) == 1
+    text = results[0].read_text()
+    assert "best_value:" in text and "model.optimizer.lr" in text
+    value = float(text.split("best_value:")[1].split()[0])
+    assert 10.0 < value < 60.0  # a PSNR in dB, returned by frvsr.train
