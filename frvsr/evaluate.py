@@ -37,7 +37,7 @@ DEFAULTS: dict[str, Any] = {
     "degradation": None, "scale": None, "out": "eval/results.json", "name": None,
     "protocol": "basicsr", "crop_border": 0, "metrics": list(DEFAULT_METRICS),
     "compare": None, "sr_out": None, "report": True, "bicubic": None, "report_clip": None,
-    "profile_row": None, "ema": True, "wandb_run": None, "wandb_project": "frvsr",
+    "profile_row": None, "ema": True, "wandb_run": None, "wandb_project": "frvsr", "wandb_dir": None,
     "threads": None,
 }
 BASELINE_UPSCALE = {"bi": "MATLAB-style antialiased bicubic imresize (inverts BI)",
@@ -260,7 +260,8 @@ def run(cfg: dict[str, Any]) -> dict[str, Any] | None:
             row=cfg["profile_row"])
         print(f"report: {html}")
         if cfg["wandb_run"]:
-            report.log_to_wandb(html, result, str(cfg["wandb_run"]), str(cfg["wandb_project"]))
+            report.log_to_wandb(html, result, str(cfg["wandb_run"]), str(cfg["wandb_project"]),
+                                Path(cfg["wandb_dir"]) if cfg["wandb_dir"] else None)
     return result
 
 

@@ -214,13 +214,23 @@ def write_compare_report(paths: list[Path], path: Path) -> None:
     build_compare_report(load_results(paths), path)
 
 
-def log_to_wandb(path: Path, result: dict[str, Any], run_id: str, project: str) -> None:
-    """Attach the report and the means to an existing wandb run (offline unless configured)."""
+def log_to_wandb(path: Path, result: dict[str, Any], run_id: str, project: str,
+                 wandb_dir: Path | None = None) -> None:
+    """Attach the report and the means to an existing wandb run (offline unless a key is set).
+
+    `dir` is passed explicitly: wandb keeps the settings of the first run in a process, so
+    an environment variable set later would be ignored."""
     import wandb
 
-    os.environ.setdefault("WANDB_MODE", "offline")
-    run = wandb.init(project=project, id=run_id, resume="allow")
+    from frvsr.lit.wandb_setup import wandb_key_configured
+
+    mode = os.environ.get("WANDB_MODE") or ("online" if wandb_key_configured() else "offline")
+    target = Path(wandb_dir or os.environ.get("WANDB_DIR") or ".")
+    target.mkdir(parents=True, exist_ok=True)
+    run = wandb.init(project=project, id=run_id, resume="allow", mode=mode, dir=str(target))
     nums = {f"eval/{k}": v for k, v in result["mean_over_clips"].items()
             if isinstance(v, (int, float)) and math.isfinite(v)}
     run.log({**nums, "eval/report": wandb.Html(path.read_text())})
+    if mode == "offline":
+        print(f"wandb: logged offline under {target / 'wandb'}; upload with `wandb sync`")
     run.finish()

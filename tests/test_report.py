@@ -75,10 +75,10 @@ def test_tables_and_compare_formatting() -> None:
 @pytest.mark.slow
 def test_report_logged_to_wandb_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WANDB_MODE", "offline")
-    monkeypatch.setenv("WANDB_DIR", str(tmp_path))
     _clip(tmp_path / "gt")
     run(parse_args([f"sr={tmp_path / 'gt'}", f"gt={tmp_path / 'gt'}", "metrics=[ssim_y]",
-                    f"out={tmp_path / 'r.json'}", "wandb_run=evaltest"]))
+                    f"out={tmp_path / 'r.json'}", "wandb_run=evaltest",
+                    f"wandb_dir={tmp_path}"]))
     runs = list((tmp_path / "wandb").glob("offline-run-*-evaltest"))
     assert len(runs) == 1
     assert list(runs[0].rglob("*.html")), "the report was not logged as wandb.Html"
