@@ -11,6 +11,13 @@ LR frames come from `degrade` (on the fly) or, when a clip has LR files, from th
 fly, the HR region is degraded with a margin of `_MARGIN` LR px around the crop (where the
 frame has it), so crop-then-degrade equals degrade-then-crop away from frame borders. LR is
 clamped to [0, 1] (bicubic overshoots) and kept in float (not re-quantised to uint8).
+
+Flips and rot90 are applied to HR *before* the on-the-fly degradation: BD samples HR pixels
+0, s, 2s, ... and flipping after sampling would put LR pixel i on HR pixel s*i + s - 1,
+a misalignment the network would have to learn (validation PSNR fell during training when
+flips came after the degradation). Published LR folders can only be flipped together with
+their HR frames; for BD sets that shifts the grid the same way, so keep `augment` off or
+accept it.
 """
 
 from __future__ import annotations
@@ -27,7 +34,13 @@ from frvsr.data.clips import Clip
 from frvsr.data.degradations import check_degradation, degrade
 from frvsr.data.errors import DataError
 from frvsr.data.robust import ExtraDegradations
-from frvsr.data.transforms import apply_augment, draw_augment, draw_crop, sample_rng
+from frvsr.data.transforms import (
+    ClipAugment,
+    apply_augment,
+    draw_augment,
+    draw_crop,
+    sample_rng,
+)
 
 __all__ = ["EvalClipDataset", "TrainClipDataset", "Item"]
 
@@ -58,19 +71,34 @@ class _ClipReader:
         return h // self.scale, w // self.scale
 
     def read(
-        self, clip: Clip, start: int, stop: int, box: tuple[int, int, int, int]
+        self,
+        clip: Clip,
+        start: int,
+        stop: int,
+        box: tuple[int, int, int, int],
+        aug: ClipAugment | None = None,
     ) -> tuple[Tensor, Tensor]:
-        """(lr T,3,ph,pw, hr T,3,s*ph,s*pw) for the LR box (y, x, ph, pw)."""
+        """(lr T,3,ph,pw, hr T,3,s*ph,s*pw) for the LR box (y, x, ph, pw), augmented by `aug`."""
         s = self.scale
         y, x, ph, pw = box
         if clip.lr is not None:
-            return self._read_pair(clip, start, stop, box)
+            lr, hr = self._read_pair(clip, start, stop, box)
+            return (lr, hr) if aug is None else (apply_augment(lr, aug), apply_augment(hr, aug))
         h, w = self.lr_size(clip)
         y0, x0 = max(0, y - _MARGIN), max(0, x - _MARGIN)
         y1, x1 = min(h, y + ph + _MARGIN), min(w, x + pw + _MARGIN)
         hr = _to_tensor(clip.read_hr(start, stop, slice(s * y0, s * y1), slice(s * x0, s * x1)))
-        lr = degrade(hr, s, self.degradation).clamp_(0.0, 1.0)
         ly, lx = y - y0, x - x0
+        if aug is not None:
+            # Augment the HR region first, then find where the crop went: the same flips on
+            # an LR-grid mask of the box (the HR region is exactly s times the LR region).
+            hr = apply_augment(hr, aug)
+            mask = torch.zeros(1, 1, y1 - y0, x1 - x0, dtype=torch.bool)
+            mask[..., ly : ly + ph, lx : lx + pw] = True
+            rows, cols = apply_augment(mask, aug)[0, 0].nonzero(as_tuple=True)
+            ly, lx = int(rows.min()), int(cols.min())
+            ph, pw = int(rows.max()) - ly + 1, int(cols.max()) - lx + 1
+        lr = degrade(hr, s, self.degradation).clamp_(0.0, 1.0)
         lr = lr[..., ly : ly + ph, lx : lx + pw]
         hr = hr[..., s * ly : s * (ly + ph), s * lx : s * (lx + pw)]
         return lr, hr
@@ -164,15 +192,11 @@ class TrainClipDataset(Dataset):
             box = (y, x, p, p)
         else:
             box = (0, 0, h, w)
-        lr, hr = self.reader.read(clip, start, start + self.num_frames, box)
         aug = draw_augment(rng, self.augment, square=box[2] == box[3])
+        lr, hr = self.reader.read(clip, start, start + self.num_frames, box, aug)
         if self.extra is not None:  # drawn after the crop and flips: their draws stay unchanged
             lr = self.extra(lr, rng)
-        return {
-            "lr": apply_augment(lr, aug),
-            "hr": apply_augment(hr, aug),
-            "key": f"{clip.key}/{start:05d}",
-        }
+        return {"lr": lr, "hr": hr, "key": f"{clip.key}/{start:05d}"}
 
 
 class EvalClipDataset(Dataset):

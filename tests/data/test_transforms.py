@@ -129,3 +129,20 @@ def test_sampler_permutes_by_seed_and_epoch_and_skips_batches() -> None:
 def test_rotation_only_for_square_crops(square: bool) -> None:
     draws = [draw_augment(sample_rng(0, 0, i), square=square) for i in range(64)]
     assert any(d.rot90 for d in draws) == square
+
+
+@pytest.mark.parametrize("scale,kind", [(2, "bd_tecogan"), (4, "bd_duf"), (3, "bi")])
+def test_augmented_samples_keep_the_degradation_alignment(scale: int, kind: str) -> None:
+    """LR of an augmented sample equals the degradation of its (augmented) HR patch, away
+    from the patch border: flipping after phase-0 sampling would shift it by s-1 HR px."""
+    frames = _video(t=4, h=20 * scale, w=24 * scale)
+    ds = TrainClipDataset([_ArrayClip(frames)], scale, kind, num_frames=2, lr_patch=12, seed=3)
+    m = 4  # LR px of the patch border where the patch-only degradation lacks context
+    seen = set()
+    for epoch in range(12):
+        item = ds[(epoch, 0)]
+        aug = draw_augment(sample_rng(3, epoch, 0), True, square=True)
+        seen.add((aug.hflip, aug.vflip, aug.rot90))
+        want = degrade(item["hr"], scale, kind).clamp(0, 1)
+        assert torch.allclose(item["lr"][..., m:-m, m:-m], want[..., m:-m, m:-m], atol=1e-5)
+    assert len(seen) >= 4  # flips and rotations were exercised
