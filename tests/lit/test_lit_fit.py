@@ -86,3 +86,18 @@ def test_speed_switches_bf16_and_channels_last(tmp_path: Path, experiment: str) 
     assert psnr is not None and 10.0 < psnr < 60.0
     weights = torch.load(_last(tmp_path / "run"), weights_only=True)["state_dict"]
     assert all(v.dtype in (torch.float32, torch.int64) for v in weights.values())
+
+
+def test_single_frame_gan_starts_from_the_sisr_checkpoint(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    train(compose_train(tmp_path, ["experiment=sisr", *TINY], name="sisr"))
+    train(compose_train(tmp_path, ["experiment=pretrain", *TINY], name="pre"))  # newer, recurrent
+    cfg = compose_train(tmp_path, ["experiment=gan", "model=gan_sisr", *TINY_GAN,
+                                   "model.perceptual_loss.weight=0"], name="gan")
+    assert cfg.model.discriminator._target_.endswith("SpatialDiscriminator")
+    capsys.readouterr()
+    train(cfg)
+    assert f"initialised from {_last(tmp_path / 'sisr')}" in capsys.readouterr().out
+    meta = torch.load(_last(tmp_path / "gan"), weights_only=True)["frvsr"]["meta"]
+    assert meta["stage"] == "gan" and not meta["recurrent"]
