@@ -4,7 +4,14 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from frvsr.models.blocks import ResidualBlockNoBN, check_scale, scaled_kaiming_init
+from frvsr.models.blocks import (
+    ResidualBlockNoBN,
+    SkipMode,
+    check_scale,
+    check_skip_mode,
+    scaled_kaiming_init,
+    upsample_skip,
+)
 
 
 class SRResNet(nn.Module):
@@ -18,6 +25,10 @@ class SRResNet(nn.Module):
     published checkpoints load with ``strict=True`` and give the same output. With
     ``in_channels=3 + 3*scale**2`` it is FRVSR's backbone (only ``conv_first`` widens).
     64 features, 16 blocks, x4: 1,517,571 parameters.
+
+    ``skip`` defaults to MSRResNet's bilinear skip (needed to reproduce published weights);
+    on BD data choose ``bicubic_phase0``, whose grid matches phase-0 sampling (a bilinear,
+    centre-aligned skip starts 2-3 dB below the aligned bicubic upscale there).
     """
 
     def __init__(
@@ -27,9 +38,12 @@ class SRResNet(nn.Module):
         num_feat: int = 64,
         num_block: int = 16,
         scale: int = 4,
+        skip: SkipMode = "bilinear",
     ) -> None:
         super().__init__()
         check_scale("SRResNet", scale, (2, 3, 4))
+        check_skip_mode(skip)
+        self.skip = skip
         if in_channels < out_channels:
             raise ValueError(f"in_channels ({in_channels}) < out_channels ({out_channels})")
         self.scale = scale
@@ -55,8 +69,4 @@ class SRResNet(nn.Module):
         if self.upconv2 is not None:
             out = self.lrelu(F.pixel_shuffle(self.upconv2(out), 2))
         out = self.conv_last(self.lrelu(self.conv_hr(out)))
-        base = F.interpolate(
-            x[:, : self.out_channels], scale_factor=self.scale, mode="bilinear",
-            align_corners=False,
-        )
-        return out + base
+        return out + upsample_skip(x[:, : self.out_channels], self.scale, self.skip)

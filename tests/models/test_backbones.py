@@ -57,11 +57,13 @@ def test_zero_last_conv_leaves_documented_skip(name: str, scale: int) -> None:
     assert torch.equal(net(x), expected)
 
 
+@pytest.mark.parametrize("name", ["FRVSRNet", "SRResNet"])
 @pytest.mark.parametrize("skip", ["bicubic_phase0", "bicubic_tecogan", "bilinear"])
-def test_frvsrnet_skip_modes(skip: str) -> None:
-    net = FRVSRNet(num_feat=8, num_block=1, scale=4, skip=skip)
-    torch.nn.init.zeros_(net.conv_out.weight)
-    torch.nn.init.zeros_(net.conv_out.bias)
+def test_skip_modes(name: str, skip: str) -> None:
+    net = TINY[name](scale=4, skip=skip)
+    last = getattr(net, LAST_CONV[name])
+    torch.nn.init.zeros_(last.weight)
+    torch.nn.init.zeros_(last.bias)
     lr = torch.rand(1, 3, 5, 6)
     expected = {
         "bicubic_phase0": upsample_bicubic_phase0(lr, 4),
