@@ -200,7 +200,10 @@ def generate_from_config(cfg: dict[str, Any], gt: Path, out: Path) -> tuple[Path
         if cfg["scale"] is not None and int(cfg["scale"]) != scale:
             raise EvalError(f"scale={cfg['scale']} but checkpoint {cfg['ckpt']} is x{scale}")
         degradation = str(cfg["degradation"] or loaded.degradation)
-        make, method = _model_upscaler(loaded), Path(cfg["ckpt"]).stem
+        # Name the method after the training task (`last.ckpt` says nothing on its own).
+        task, stem = loaded.config.get("task_name"), Path(cfg["ckpt"]).stem
+        method = f"{task}:{stem}" if task and stem != "last" else str(task or stem)
+        make = _model_upscaler(loaded)
         extra["checkpoint"] = {"path": str(cfg["ckpt"]), "recurrent": loaded.recurrent,
                                "trained_degradation": loaded.degradation, "ema": bool(cfg["ema"])}
         if cfg["baseline"] == "sisr":

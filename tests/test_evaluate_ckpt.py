@@ -25,7 +25,7 @@ def _checkpoint(path: Path, recurrent: bool) -> torch.nn.Module:
     torch.manual_seed(0)
     sr_net = functools.partial(ESPCN, num_feat=8, num_block=1)
     model = build_generator(sr_net, FNet() if recurrent else None, 4)
-    config = f"model:\n  generator: {GEN}\n" + (
+    config = f"task_name: pretrain\nmodel:\n  generator: {GEN}\n" + (
         "  flow_net: {_target_: frvsr.models.FNet}\n" if recurrent else "")
     meta = {"scale": 4, "recurrent": recurrent, "degradation": "bd_tecogan", "stage": "pretrain"}
     state = {f"generator.{k}": v for k, v in model.state_dict().items()}
@@ -64,6 +64,7 @@ def test_ckpt_mode_streams_whole_frames(tmp_path: Path, recurrent: bool) -> None
     assert result is not None
     assert result["checkpoint"]["recurrent"] is recurrent and result["degradation"] == "bd_tecogan"
     assert result["clips"]["c"]["frames"] == 4
+    assert result["method"] == "pretrain:m"  # named after the training task, then the file
     lr = _lr_clip(gt)
     with torch.no_grad():
         ref = model(lr[None]).sr[0] if recurrent else model(lr)
