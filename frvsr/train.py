@@ -30,6 +30,12 @@ from frvsr.lit.wandb_setup import configure_wandb
 # VideoDataModule's sampler skips the batches a restored loop already consumed, so
 # Lightning's generic warning about mid-epoch checkpoints does not apply here.
 warnings.filterwarnings("ignore", message=".*dataloader is not resumable.*")
+# The GAN module keeps frozen loss networks (VGG) and the EMA copy in eval mode on purpose,
+# and its checkpoints are written after the optimiser steps by design (docs/training.md).
+warnings.filterwarnings("ignore", message=r".*module\(s\) in eval mode at the start of training.*")
+warnings.filterwarnings("ignore", message=".*ModelCheckpoint with manual optimization.*")
+# Lightning's own use of a deprecated torch pytree API: nothing a user can act on.
+warnings.filterwarnings("ignore", message=".*isinstance\\(treespec, LeafSpec\\).*")
 
 USER_ERRORS: tuple[type[BaseException], ...] = (
     FileNotFoundError, CheckpointError, StageError, ValueError
