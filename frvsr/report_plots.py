@@ -100,7 +100,8 @@ def metric_bars(values: Mapping[str, Mapping[str, float]], lower_better: set[str
         vals = [values[metric][m] for m in names]
         colors = [COLORS[(i + 1) % len(COLORS)] for i in range(len(names))]
         ax.bar(range(len(names)), vals, color=colors)
-        ax.set_xticks(range(len(names)), names, rotation=20, fontsize=8)
+        ax.set_xticks(range(len(names)), names, rotation=30, ha="right",
+                      rotation_mode="anchor", fontsize=8)
         arrow = "lower is better" if metric in lower_better else "higher is better"
         ax.set_title(f"{metric} ({arrow})", fontsize=9)
         ax.tick_params(axis="y", labelsize=8)
