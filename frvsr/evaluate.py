@@ -4,7 +4,8 @@ checkpoint first, write JSON + CSV + an HTML report, or compare result files.
   python -m frvsr.evaluate sr=results/frvsr gt=data/vid4/GT out=eval/frvsr.json
   python -m frvsr.evaluate baseline=bicubic gt=data/vid4/GT degradation=bd_tecogan scale=4
   python -m frvsr.evaluate ckpt=runs/x/last.ckpt gt=data/vid4/GT protocol=tecogan
-  python -m frvsr.evaluate compare=[eval/bicubic.json,eval/frvsr.json]
+  python -m frvsr.evaluate ckpt=runs/x/last.ckpt data=folder data.train.root=data/vid4/GT
+  python -m frvsr.evaluate compare=eval/bicubic.json,eval/frvsr.json
 
 Arguments are Hydra-style ``key=value`` pairs parsed with OmegaConf.from_dotlist, so no
 Hydra run folder is written. See docs/evaluation.md for the output schema.
@@ -29,32 +30,68 @@ from frvsr.metrics.clips import (
     to_tensor,
     write_png,
 )
+from frvsr.metrics.folders import check_replaceable, fresh_folder
 from frvsr.metrics.protocols import PROTOCOLS, Protocol
 from frvsr.metrics.scoring import DEFAULT_METRICS, Scorer, aggregate, check_metrics
+
+DATA_PREFIXES = ("data.", "+data.", "++data.")  # Hydra overrides of the data= option
 
 DEFAULTS: dict[str, Any] = {
     "sr": None, "gt": None, "lr": None, "ckpt": None, "data": None, "baseline": None,
     "degradation": None, "scale": None, "out": "eval/results.json", "name": None,
     "protocol": "basicsr", "crop_border": 0, "metrics": list(DEFAULT_METRICS),
     "compare": None, "sr_out": None, "report": True, "bicubic": None, "report_clip": None,
-    "profile_row": None, "ema": True, "wandb_run": None, "wandb_project": "frvsr", "wandb_dir": None,
-    "threads": None,
+    "profile_row": None, "ema": True, "wandb_run": None, "wandb_project": "frvsr",
+    "wandb_dir": None, "threads": None,
 }
 BASELINE_UPSCALE = {"bi": "MATLAB-style antialiased bicubic imresize (inverts BI)",
                     "bd": "phase-0-aligned bicubic, LR pixel i on HR pixel s*i (inverts BD)"}
 Upscaler = Callable[[torch.Tensor], torch.Tensor]
 
 
+# Values kept as typed: OmegaConf would read report_clip=000 as 0 and 011 as octal 9.
+STR_KEYS = ("sr", "gt", "lr", "ckpt", "data", "baseline", "degradation", "out", "name", "protocol",
+            "sr_out", "bicubic", "report_clip", "wandb_run", "wandb_project", "wandb_dir")
+
+
+def _raw(value: str) -> str | None:
+    if value == "null":
+        return None
+    quoted = len(value) >= 2 and value[0] == value[-1] and value[0] in "'\""
+    return value[1:-1] if quoted else value
+
+
+def _compare_paths(value: Any) -> list[str]:
+    """compare=a.json, compare=a.json,b.json or compare=[a.json,b.json]."""
+    items = value.split(",") if isinstance(value, str) else list(value)
+    paths = [str(p).strip() for p in items if str(p).strip()]
+    if not paths:
+        raise EvalError("compare= needs result files: compare=a.json,b.json")
+    return paths
+
+
 def parse_args(argv: list[str]) -> dict[str, Any]:
-    """``key=value`` pairs -> a plain dict over DEFAULTS; unknown keys are one-line errors."""
+    """``key=value`` pairs -> a plain dict over DEFAULTS; unknown keys are one-line errors.
+
+    ``data.<key>=<value>`` pairs are kept apart as Hydra overrides of the ``data=`` option."""
     bad = [a for a in argv if "=" not in a]
     if bad:
         raise EvalError(f"argument {bad[0]!r} is not key=value; valid keys: {', '.join(DEFAULTS)}")
+    data_overrides = [a for a in argv if a.startswith(DATA_PREFIXES)]
+    argv = [a for a in argv if not a.startswith(DATA_PREFIXES)]
     given = OmegaConf.to_container(OmegaConf.from_dotlist(argv), resolve=True)
     unknown = [k for k in given if k not in DEFAULTS]  # type: ignore[union-attr]
     if unknown:
-        raise EvalError(f"unknown argument {unknown[0]!r}; valid keys: {', '.join(DEFAULTS)}")
+        raise EvalError(f"unknown argument {unknown[0]!r}; valid keys: {', '.join(DEFAULTS)} "
+                        "(and data.<key>=<value> with data=)")
     cfg = {**DEFAULTS, **given}  # type: ignore[dict-item]
+    for arg in argv:
+        key, value = arg.split("=", 1)
+        if key in STR_KEYS:
+            cfg[key] = _raw(value)
+    cfg["data_overrides"] = data_overrides
+    if data_overrides and cfg["data"] is None:
+        raise EvalError(f"{data_overrides[0]} needs data=<conf/data option>, e.g. data=folder")
     if isinstance(cfg["metrics"], str):
         cfg["metrics"] = [cfg["metrics"]]
     cfg["metrics"] = check_metrics(list(cfg["metrics"]))
@@ -62,6 +99,15 @@ def parse_args(argv: list[str]) -> dict[str, Any]:
         raise EvalError(f"protocol={cfg['protocol']} must be one of {', '.join(PROTOCOLS)}")
     if cfg["baseline"] not in (None, "bicubic", "sisr"):
         raise EvalError(f"baseline={cfg['baseline']} must be bicubic or sisr")
+    if cfg["compare"] is not None:
+        cfg["compare"] = _compare_paths(cfg["compare"])
+    row = cfg["profile_row"]
+    if row is not None and (not isinstance(row, int) or isinstance(row, bool) or row < 0):
+        raise EvalError(f"profile_row={row} must be a pixel row index >= 0")
+    report_only = [k for k in ("report_clip", "profile_row", "bicubic") if cfg[k] is not None]
+    if report_only and not cfg["report"]:
+        raise EvalError(f"{report_only[0]}= only affects the HTML report, which report=false "
+                        "turns off; drop one of them")
     return cfg
 
 
@@ -116,10 +162,12 @@ def _to_u8(frame: torch.Tensor) -> np.ndarray:
 
 def generate_frames(gt: Path, lr: Path | None, sr_out: Path, make: Callable[[], Upscaler],
                     scale: int, degradation: str) -> None:
-    """Upscale every clip (streaming, whole frames) and write ``sr_out/<clip>/<frame>.png``.
+    """Upscale every clip (streaming, whole frames) into ``sr_out/<clip>/<frame>.png``.
 
-    Without ``lr``, LR frames are made from GT with the degradation and rounded to uint8,
-    as stored LR test sets are.
+    Written into a temp folder that replaces ``sr_out`` only when complete (see
+    ``frvsr.metrics.folders``), so frames of an earlier run never mix with these. Without
+    ``lr``, LR frames are made from GT with the degradation and rounded to uint8, as stored
+    LR test sets are.
     """
     from frvsr.data.degradations import degrade
 
@@ -127,57 +175,34 @@ def generate_frames(gt: Path, lr: Path | None, sr_out: Path, make: Callable[[], 
     lr_clips = list_clips(lr, "lr") if lr is not None else None
     if lr_clips is not None and len(lr_clips) == 1 and len(gt_clips) == 1:
         lr_clips = {next(iter(gt_clips)): next(iter(lr_clips.values()))}
-    for name, gt_paths in gt_clips.items():
-        if lr_clips is not None:
-            if name not in lr_clips:
-                raise EvalError(f"clip '{name}' is in gt={gt} but missing in lr={lr}")
-            if len(lr_clips[name]) != len(gt_paths):
-                raise EvalError(f"clip '{name}': lr has {len(lr_clips[name])} frames, gt has "
-                                f"{len(gt_paths)}")
-        up = make()
-        for t, gt_path in enumerate(gt_paths):
+    with fresh_folder(sr_out, "sr_out") as tmp:
+        for name, gt_paths in gt_clips.items():
             if lr_clips is not None:
-                lr_t = to_tensor(read_frame_u8(lr_clips[name][t], name, t))
-            else:
-                hr = to_tensor(read_frame_u8(gt_path, name, t))
-                lr_t = to_tensor(_to_u8(degrade(hr, scale, degradation)))
-            sr = up(lr_t[None])[0]
-            write_png(sr_out / name / f"{gt_path.stem}.png", _to_u8(sr))
+                if name not in lr_clips:
+                    raise EvalError(f"clip '{name}' is in gt={gt} but missing in lr={lr}")
+                if len(lr_clips[name]) != len(gt_paths):
+                    raise EvalError(f"clip '{name}': lr has {len(lr_clips[name])} frames, gt "
+                                    f"has {len(gt_paths)}")
+            up = make()
+            for t, gt_path in enumerate(gt_paths):
+                if lr_clips is not None:
+                    lr_t = to_tensor(read_frame_u8(lr_clips[name][t], name, t))
+                else:
+                    hr = to_tensor(read_frame_u8(gt_path, name, t))
+                    lr_t = to_tensor(_to_u8(degrade(hr, scale, degradation)))
+                sr = up(lr_t[None])[0]
+                write_png(tmp / name / f"{gt_path.stem}.png", _to_u8(sr))
 
 
-def materialise_data_option(name: str, folder: Path) -> tuple[Path, Path, int, str]:
-    """Write the test (else val) clips of ``conf/data/<name>.yaml`` as GT and LR PNG folders.
-
-    Composed with Hydra's compose API (no run folder); whole shots, no crop. Returns
-    (gt dir, lr dir, scale, degradation) for the ordinary ``gt=``/``lr=`` path.
-    """
-    from hydra import compose, initialize_config_dir
-    from hydra.utils import instantiate
-
-    conf = Path(__file__).resolve().parents[1] / "conf"
-    if not (conf / "data" / f"{name}.yaml").is_file():
-        options = sorted(p.stem for p in (conf / "data").glob("*.yaml"))
-        raise EvalError(f"data={name} is not in {conf / 'data'}; options: {', '.join(options)}")
-    with initialize_config_dir(config_dir=str(conf), version_base="1.3"):
-        cfg = compose(config_name="train", overrides=[f"data={name}", "data.val_max_frames=null",
-                                                      "data.val_crop=null"])
-    dm = instantiate(cfg.data)
-    dm.prepare_data()
-    dm.setup("test")
-    if dm.test_set is None:
-        raise EvalError(f"data={name} has no test or val clips")
-    for i in range(len(dm.test_set)):
-        item = dm.test_set[i]
-        clip = str(item["key"]).replace("/", "_")  # vimeo-style keys hold slashes
-        for t in range(item["hr"].shape[0]):
-            write_png(folder / "gt" / clip / f"{t:05d}.png", _to_u8(item["hr"][t]))
-            write_png(folder / "lr" / clip / f"{t:05d}.png", _to_u8(item["lr"][t]))
-    return folder / "gt", folder / "lr", int(dm.scale), str(dm.degradation)
+def _sr_out(cfg: dict[str, Any], out: Path) -> Path:
+    return Path(cfg["sr_out"] or out.with_name(f"{out.stem}_frames"))
 
 
 def generate_from_config(cfg: dict[str, Any], gt: Path, out: Path) -> tuple[Path, str, dict]:
     """Run ``baseline=bicubic``, ``baseline=sisr ckpt=...`` or ``ckpt=...`` over GT clips."""
     extra: dict[str, Any] = {}
+    sr_out = _sr_out(cfg, out)
+    check_replaceable(sr_out, "sr_out")  # before the model runs, not after
     if cfg["baseline"] == "bicubic":
         if cfg["ckpt"]:
             raise EvalError("baseline=bicubic takes no ckpt=")
@@ -191,24 +216,27 @@ def generate_from_config(cfg: dict[str, Any], gt: Path, out: Path) -> tuple[Path
         if not cfg["ckpt"]:
             raise EvalError("give sr=<dir>, ckpt=<path> or baseline=bicubic")
         from frvsr.checkpoint import load_generator
+        from frvsr.evaluate_data import checkpoint_info
 
+        info = checkpoint_info(cfg["ckpt"], bool(cfg["ema"]))
         loaded = load_generator(cfg["ckpt"], ema=bool(cfg["ema"]))
         if cfg["baseline"] == "sisr" and loaded.recurrent:
             raise EvalError(
                 f"baseline=sisr needs a single-frame checkpoint; {cfg['ckpt']} is recurrent")
         scale = loaded.scale
         if cfg["scale"] is not None and int(cfg["scale"]) != scale:
-            raise EvalError(f"scale={cfg['scale']} but checkpoint {cfg['ckpt']} is x{scale}")
+            raise EvalError(f"scale={cfg['scale']} but checkpoint {cfg['ckpt']} is x{scale}; "
+                            f"drop scale= or pass scale={scale}")
         degradation = str(cfg["degradation"] or loaded.degradation)
         # Name the method after the training task (`last.ckpt` says nothing on its own).
         task, stem = loaded.config.get("task_name"), Path(cfg["ckpt"]).stem
         method = f"{task}:{stem}" if task and stem != "last" else str(task or stem)
         make = _model_upscaler(loaded)
         extra["checkpoint"] = {"path": str(cfg["ckpt"]), "recurrent": loaded.recurrent,
-                               "trained_degradation": loaded.degradation, "ema": bool(cfg["ema"])}
+                               "trained_degradation": loaded.degradation, "ema": info["ema"],
+                               "ema_requested": bool(cfg["ema"])}
         if cfg["baseline"] == "sisr":
             extra["baseline"] = {"kind": "sisr", "upscale": "single-frame model per frame"}
-    sr_out = Path(cfg["sr_out"] or out.with_name(f"{out.stem}_frames"))
     lr = Path(cfg["lr"]) if cfg["lr"] else None
     generate_frames(gt, lr, sr_out, make, scale, degradation)
     extra.update({"scale": scale, "degradation": degradation, "sr_frames": str(sr_out),
@@ -217,30 +245,38 @@ def generate_from_config(cfg: dict[str, Any], gt: Path, out: Path) -> tuple[Path
     return sr_out, str(cfg["name"] or method), extra
 
 
+def compare(cfg: dict[str, Any], out: Path) -> None:
+    paths = [Path(p) for p in cfg["compare"]]
+    report.print_compare(paths)
+    if cfg["report"]:
+        report.write_compare_report(paths, out.with_suffix(".html"))
+        print(f"report: {out.with_suffix('.html')}")
+
+
 def run(cfg: dict[str, Any]) -> dict[str, Any] | None:
     """One CLI invocation; returns the result dict (None for ``compare``)."""
     out = Path(cfg["out"])
     if cfg["threads"]:
         torch.set_num_threads(int(cfg["threads"]))  # e.g. threads=1 on a busy machine
     if cfg["compare"]:
-        paths = [Path(p) for p in cfg["compare"]]
-        report.print_compare(paths)
-        if cfg["report"]:
-            report.write_compare_report(paths, out.with_suffix(".html"))
-            print(f"report: {out.with_suffix('.html')}")
+        compare(cfg, out)
         return None
+    from frvsr.report_html import check_report_options  # matplotlib: only when scoring
+
     extra: dict[str, Any] = {}
+    if cfg["sr"] is None and (cfg["ckpt"] or cfg["baseline"]):
+        check_replaceable(_sr_out(cfg, out), "sr_out")  # before data= writes its clips
     if cfg["data"] is not None:
-        if cfg["gt"] or cfg["lr"] or cfg["sr"]:
-            raise EvalError("data= replaces gt=/lr=; give one or the other")
-        gt_dir, lr_dir, scale, degradation = materialise_data_option(
-            str(cfg["data"]), out.with_name(f"{out.stem}_data"))
-        cfg = {**cfg, "gt": str(gt_dir), "lr": str(lr_dir), "scale": cfg["scale"] or scale,
-               "degradation": cfg["degradation"] or degradation}
-        extra["data"] = {"option": cfg["data"], "gt": str(gt_dir), "lr": str(lr_dir)}
+        from frvsr.evaluate_data import prepare_data_option
+
+        cfg, extra["data"] = prepare_data_option(cfg, out)
     if cfg["gt"] is None:
         raise EvalError("gt=<dir of GT clips> is required (or compare=[a.json,b.json])")
     protocol, gt = Protocol(cfg["protocol"], int(cfg["crop_border"])), Path(cfg["gt"])
+    bicubic = Path(cfg["bicubic"]) if cfg["bicubic"] else None
+    report_opts = {"clip": cfg["report_clip"], "row": cfg["profile_row"], "bicubic": bicubic}
+    if cfg["report"]:  # bad report options fail now, not after every clip is scored
+        check_report_options(gt, None, **report_opts)
     if cfg["sr"] is not None:
         if cfg["ckpt"] or cfg["baseline"]:
             raise EvalError("give either sr=<dir> or ckpt=/baseline=, not both")
@@ -248,27 +284,33 @@ def run(cfg: dict[str, Any]) -> dict[str, Any] | None:
     else:
         sr, method, generated = generate_from_config(cfg, gt, out)
         extra.update(generated)
+    if cfg["report"]:
+        check_report_options(gt, sr, **report_opts)
     result = evaluate_folders(sr, gt, protocol, cfg["metrics"], method)
     result.update(extra)
     report.write_json(out, result)
     report.write_csv(out.with_suffix(".csv"), result)
     report.print_table(result)
     print(f"results: {out}, {out.with_suffix('.csv')}")
+    html = None
     if cfg["report"]:
         html = out.with_suffix(".html")
         report.write_report(
-            result, html, sr=sr, gt=gt, bicubic=Path(cfg["bicubic"]) if cfg["bicubic"] else None,
+            result, html, sr=sr, gt=gt, bicubic=bicubic,
             degradation=cfg["degradation"] or extra.get("degradation"),
             scale=cfg["scale"] or extra.get("scale"), clip=cfg["report_clip"],
             row=cfg["profile_row"])
         print(f"report: {html}")
-        if cfg["wandb_run"]:
-            report.log_to_wandb(html, result, str(cfg["wandb_run"]), str(cfg["wandb_project"]),
-                                Path(cfg["wandb_dir"]) if cfg["wandb_dir"] else None)
+    if cfg["wandb_run"]:  # the means are logged with or without the HTML report
+        report.log_to_wandb(html, result, str(cfg["wandb_run"]), str(cfg["wandb_project"]),
+                            Path(cfg["wandb_dir"]) if cfg["wandb_dir"] else None)
     return result
 
 
 def main(argv: list[str] | None = None) -> int:
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
     from frvsr.checkpoint import CheckpointError
 
     args = sys.argv[1:] if argv is None else argv
@@ -278,7 +320,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         run(parse_args(args))
-    except (EvalError, CheckpointError, FileNotFoundError, ValueError) as err:
+    except (EvalError, CheckpointError, FileNotFoundError, ValueError, HydraException,
+            OmegaConfBaseException) as err:
         # Bad input is one line naming the clip/frame/file, not a traceback.
         print(f"error: {str(err).splitlines()[0] if str(err) else type(err).__name__}",
               file=sys.stderr)

@@ -125,7 +125,7 @@ def print_table(result: dict[str, Any], console: Console | None = None) -> None:
 
 def compare_rows(results: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
     """Methods side by side on mean_over_clips; the best value per column gets a '*'."""
-    if len({r["protocol"] for r in results}) > 1:
+    if len({r["protocol"] for r in results}) > 1:  # load_results names the two files
         raise EvalError("compare needs results of one protocol; got "
                         + ", ".join(sorted({r["protocol"] for r in results})))
     metrics = [m for m in results[0]["metrics"] if all(m in r["metrics"] for r in results)]
@@ -148,13 +148,55 @@ def compare_rows(results: list[dict[str, Any]]) -> tuple[list[str], list[list[st
     return ["method"] + [_header(m) for m in metrics], rows
 
 
+def _labels(paths: list[Path]) -> list[str]:
+    """Shortest path tails (file stem, then parent folders) that tell the files apart."""
+    parts = [list(p.with_suffix("").parts) for p in paths]
+    for depth in range(1, max(len(x) for x in parts) + 1):
+        labels = ["/".join(x[-depth:]) for x in parts]
+        if len(set(labels)) == len(labels):
+            return labels
+    return [str(p) for p in paths]
+
+
+def check_comparable(results: list[dict[str, Any]], paths: list[Path]) -> None:
+    """Refuse to rank numbers measured differently: protocol, conventions (crop_border,
+    tLP scale, ...), clip sets or frame counts. One line naming both files."""
+    ref, ref_path = results[0], paths[0]
+    for r, p in zip(results[1:], paths[1:], strict=True):
+        pair = f"{ref_path} and {p}"
+        if r["protocol"] != ref["protocol"]:
+            raise EvalError(f"compare needs results of one protocol; {pair} differ: "
+                            f"{ref['protocol']} vs {r['protocol']}")
+        a, b = ref.get("conventions", {}), r.get("conventions", {})
+        diff = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+        if diff:
+            k = diff[0]
+            raise EvalError(f"{pair} were scored with different conventions: {k}="
+                            f"{a.get(k)!r} vs {b.get(k)!r}; re-run one of them to match")
+        only_a, only_b = set(ref["clips"]) - set(r["clips"]), set(r["clips"]) - set(ref["clips"])
+        if only_a or only_b:
+            side, clip = (ref_path, min(only_a)) if only_a else (p, min(only_b))
+            raise EvalError(f"{pair} cover different clips: '{clip}' is only in {side}; "
+                            "compare results on the same GT clips")
+        for clip, c in ref["clips"].items():
+            if c.get("frames") != r["clips"][clip].get("frames"):
+                raise EvalError(f"{pair} differ on clip '{clip}': {c.get('frames')} vs "
+                                f"{r['clips'][clip].get('frames')} frames")
+
+
 def load_results(paths: list[Path]) -> list[dict[str, Any]]:
-    """Result files for ``compare``; equal method names get their file name appended."""
+    """Result files for ``compare``, checked to be comparable; equal method names get the
+    file's stem (and parent folders when stems collide) appended."""
+    if len({p.resolve() for p in paths}) < len(paths):
+        dup = next(p for i, p in enumerate(paths) if p.resolve() in
+                   {q.resolve() for q in paths[:i]})
+        raise EvalError(f"compare lists {dup} twice; give each result file once")
     results = [load_result(p) for p in paths]
+    check_comparable(results, paths)
     names = [r["method"] for r in results]
-    for r, p in zip(results, paths, strict=True):
+    for r, label in zip(results, _labels(paths), strict=True):
         if names.count(r["method"]) > 1:
-            r["method"] = f"{r['method']} ({p.name})"
+            r["method"] = f"{r['method']} ({label})"
     return results
 
 
@@ -214,23 +256,25 @@ def write_compare_report(paths: list[Path], path: Path) -> None:
     build_compare_report(load_results(paths), path)
 
 
-def log_to_wandb(path: Path, result: dict[str, Any], run_id: str, project: str,
+def log_to_wandb(path: Path | None, result: dict[str, Any], run_id: str, project: str,
                  wandb_dir: Path | None = None) -> None:
-    """Attach the report and the means to an existing wandb run (offline unless a key is set).
+    """Attach the means (and the report when ``path`` is given) to an existing wandb run
+    (offline unless a key is set).
 
     `dir` is passed explicitly: wandb keeps the settings of the first run in a process, so
     an environment variable set later would be ignored."""
     import wandb
-
     from frvsr.lit.wandb_setup import wandb_key_configured
 
     mode = os.environ.get("WANDB_MODE") or ("online" if wandb_key_configured() else "offline")
     target = Path(wandb_dir or os.environ.get("WANDB_DIR") or ".")
     target.mkdir(parents=True, exist_ok=True)
     run = wandb.init(project=project, id=run_id, resume="allow", mode=mode, dir=str(target))
-    nums = {f"eval/{k}": v for k, v in result["mean_over_clips"].items()
-            if isinstance(v, (int, float)) and math.isfinite(v)}
-    run.log({**nums, "eval/report": wandb.Html(path.read_text())})
+    logged: dict[str, Any] = {f"eval/{k}": v for k, v in result["mean_over_clips"].items()
+                              if isinstance(v, (int, float)) and math.isfinite(v)}
+    if path is not None:
+        logged["eval/report"] = wandb.Html(path.read_text())
+    run.log(logged)
     if mode == "offline":
         print(f"wandb: logged offline under {target / 'wandb'}; upload with `wandb sync`")
     run.finish()

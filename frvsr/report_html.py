@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from frvsr import report_plots as plots
-from frvsr.metrics.clips import align_sizes, list_clips, read_frame_u8, to_tensor
+from frvsr.metrics.clips import EvalError, align_sizes, list_clips, read_frame_u8, to_tensor
 from frvsr.metrics.fidelity import psnr_y
 from frvsr.metrics.protocols import Protocol
 from frvsr.report import (
@@ -43,6 +43,46 @@ def _bicubic_frames(gt_paths: list[Path], clip: str, degradation: str, scale: in
         yield u8(bicubic_baseline(to_tensor(lr), scale, degradation))
 
 
+def _bicubic_clip(bic: dict[str, list[Path]], name: str, bicubic: Path) -> list[Path]:
+    """The bicubic frames of clip ``name``; a folder holding a single clip serves any name
+    (another clip's frames never stand in for it)."""
+    if name in bic:
+        return bic[name]
+    if len(bic) == 1 and bicubic.name in bic:
+        return next(iter(bic.values()))
+    raise EvalError(f"bicubic={bicubic} has no clip '{name}'; pass the bicubic frames of the "
+                    "same clips (e.g. a baseline=bicubic run's <out>_frames)")
+
+
+def check_report_options(gt: Path, sr: Path | None, clip: str | None, row: int | None,
+                         bicubic: Path | None) -> None:
+    """Fail before scoring on report_clip=, profile_row= or bicubic= that cannot work.
+
+    With ``sr`` None (frames not generated yet) the row is checked against GT's height;
+    SR frames may be up to MAX_SCALE-1 px smaller, so it is checked again on SR."""
+    gt_clips = list_clips(gt, "gt")
+    if clip is not None and clip not in gt_clips:
+        raise EvalError(f"report_clip={clip} is not a clip of gt={gt}; clips: "
+                        + ", ".join(list(gt_clips)[:10]))
+    names = [clip] if clip else list(gt_clips)[:MAX_REPORT_CLIPS]
+    frames = gt_clips
+    if sr is not None:
+        frames = list_clips(sr, "sr")
+        if len(frames) == 1 and len(gt_clips) == 1:
+            frames = {next(iter(gt_clips)): next(iter(frames.values()))}
+    for name in names:
+        if row is not None and name in frames:
+            h = read_frame_u8(frames[name][0], name, 0).shape[0]
+            if row >= h:
+                raise EvalError(f"profile_row={row} is outside clip '{name}' frame 0 "
+                                f"({h} pixel rows); pick a row below {h}")
+        if bicubic is not None:
+            paths = _bicubic_clip(list_clips(bicubic, "bicubic"), name, bicubic)
+            if len(paths) != len(gt_clips[name]):
+                raise EvalError(f"clip '{name}': bicubic={bicubic} has {len(paths)} frames, "
+                                f"gt has {len(gt_clips[name])}")
+
+
 def _gather(result: dict, sr: Path, gt: Path, bicubic: Path | None, degradation: str | None,
             scale: int | None, clip: str | None, row: int | None) -> dict[str, Any]:
     """Read one clip of every method: profile rows, a crop of the middle frame, bicubic PSNR."""
@@ -58,8 +98,7 @@ def _gather(result: dict, sr: Path, gt: Path, bicubic: Path | None, degradation:
                                result["method"]: iter(read_frame_u8(p, name, t)
                                                       for t, p in enumerate(sr_clips[name]))}
     if bicubic is not None:
-        bic = list_clips(bicubic, "bicubic")
-        paths = bic.get(name) or next(iter(bic.values()))
+        paths = _bicubic_clip(list_clips(bicubic, "bicubic"), name, bicubic)
         sources["bicubic"] = iter(read_frame_u8(p, name, t) for t, p in enumerate(paths))
     elif degradation and scale and result.get("baseline", {}).get("kind") != "bicubic":
         sources["bicubic"] = _bicubic_frames(gt_clips[name], name, degradation, int(scale))

@@ -67,7 +67,8 @@ def _ssim_plane(a: Tensor, b: Tensor) -> float:
     """MATLAB-style SSIM of two H,W float64 planes on the 0-255 scale (valid region)."""
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
     if min(a.shape) < 11:
-        raise ValueError(f"SSIM needs at least 11x11 pixels after cropping, got {tuple(a.shape)}")
+        raise ValueError(f"SSIM needs at least 11x11 pixels after cropping, got {tuple(a.shape)}; "
+                         "use a smaller crop_border or drop ssim_* from metrics=")
     g = _gaussian_1d()
     col, row = g.view(1, 1, 11, 1), g.view(1, 1, 1, 11)
 

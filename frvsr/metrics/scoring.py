@@ -102,7 +102,7 @@ class Scorer:
             gt_u8 = align_sizes(sr_u8, read_frame_u8(pair.gt[t], pair.name, t), pair.name, t)
             if size is None:
                 size = sr_u8.shape[:2]
-                region = proto.region(*size)
+                region = self._region(pair.name, t, *size)
             elif sr_u8.shape[:2] != size:
                 raise EvalError(f"clip '{pair.name}' frame {t}: size {sr_u8.shape[1]}x"
                                 f"{sr_u8.shape[0]} differs from frame 0 ({size[1]}x{size[0]})")
@@ -111,7 +111,12 @@ class Scorer:
             scored = t in frames or t in pairs or t + 1 in pairs
             emb = self._embed(sr, gt, region) if scored else None
             if t in frames:
-                for k, v in self._frame_metrics(sr, gt, region, emb).items():
+                try:
+                    values = self._frame_metrics(sr, gt, region, emb)
+                except ValueError as err:  # e.g. SSIM on a crop under 11x11: name the frame
+                    raise EvalError(f"clip '{pair.name}' frame {t} ({pair.sr[t].name}): "
+                                    f"{str(err).splitlines()[0]}") from None
+                for k, v in values.items():
                     per[k].append(v)
             if t in pairs and prev is not None:
                 self._pair_metrics(per, prev, (sr, gt, *grays, emb), region)
@@ -131,6 +136,15 @@ class Scorer:
             result["vmaf"] = self._vmaf(pair, sorted(frames), region)
         result["per_frame"] = per
         return result
+
+    def _region(self, clip: str, t: int, height: int, width: int):
+        """The protocol's scored region; a frame too small for it names the clip and frame."""
+        try:
+            return self.protocol.region(height, width)
+        except ValueError as err:
+            raise EvalError(f"clip '{clip}' frame {t} ({width}x{height}): {err}; "
+                            f"protocol={self.protocol.name} cannot score frames this small"
+                            ) from None
 
     def _pair_metrics(self, per: dict, prev: tuple, cur: tuple, region) -> None:
         sr0, gt0, s0, g0, e0 = prev

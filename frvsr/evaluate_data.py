@@ -1,0 +1,171 @@
+"""``data=<conf/data option>`` for ``frvsr.evaluate``: compose the option with the user's
+``data.<key>=<value>`` overrides, write its test (else val) clips as GT / LR PNG folders.
+
+Only the evaluation source is instantiated, so an option whose training root is unset
+(``data=images``) still evaluates from ``data.val.root=``; a missing value is one line
+naming the key to set.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from hydra import compose, initialize_config_dir
+from hydra.errors import HydraException
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
+
+from frvsr.checkpoint import EMA_PREFIX, read_frvsr_entry
+from frvsr.metrics.clips import EvalError, write_png
+from frvsr.metrics.folders import check_replaceable, fresh_folder
+
+CONF = Path(__file__).resolve().parents[1] / "conf"
+
+
+def _to_u8(frame: torch.Tensor) -> np.ndarray:
+    return (frame.clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
+
+
+def _compose(name: str, overrides: list[str]) -> DictConfig:
+    if not (CONF / "data" / f"{name}.yaml").is_file():
+        options = sorted(p.stem for p in (CONF / "data").glob("*.yaml"))
+        raise EvalError(f"data={name} is not in {CONF / 'data'}; options: {', '.join(options)}")
+    # Whole shots, no crop: the evaluator scores full clips, not the training-time preview.
+    fixed = [f"data={name}", "data.val_max_frames=null", "data.val_crop=null"]
+    try:
+        with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+            return compose(config_name="train", overrides=fixed + overrides).data
+    except (HydraException, OmegaConfBaseException) as err:
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise EvalError(f"data={name} with {' '.join(overrides) or 'no overrides'}: {first} "
+                        f"(settable keys: see {CONF / 'data' / name}.yaml)") from None
+
+
+def _missing(node: DictConfig, prefix: str) -> list[tuple[str, str]]:
+    """(key to set, key that needs it) for every unset value the node resolves to."""
+    out = []
+    for key in node:
+        try:
+            child = node[key]
+        except MissingMandatoryValue:
+            out.append((f"{prefix}.{key}", f"{prefix}.{key}"))
+            continue
+        except OmegaConfBaseException as err:  # an interpolation to an unset value
+            hit = re.search(r"Missing mandatory value: (\S+)", str(err))
+            if not hit:
+                raise
+            out.append((hit.group(1), f"{prefix}.{key}"))
+            continue
+        if isinstance(child, DictConfig):
+            out += _missing(child, f"{prefix}.{key}")
+    return out
+
+
+def compose_eval_data(name: str, overrides: list[str]) -> tuple[DictConfig, str]:
+    """The composed data config and which source (``test`` / ``val``) is evaluated."""
+    data = _compose(name, overrides)
+    split = "test" if data.get("test") is not None else "val"
+    if data.get(split) is None:
+        raise EvalError(f"data={name} has no test or val source; set data.val=...")
+    missing = _missing(data[split], f"data.{split}")
+    if missing:
+        keys = list(dict.fromkeys(k for k, _ in missing))
+        used = ", ".join(f"{u}" for k, u in missing if k != u)
+        raise EvalError(f"data={name} needs {' '.join(f'{k}=<value>' for k in keys)}"
+                        + (f" (used by {used})" if used else "")
+                        + f", e.g. data={name} {keys[0]}=/path/to/clips")
+    return data, split
+
+
+def materialise(name: str, overrides: list[str], folder: Path,
+                data: DictConfig | None = None, split: str | None = None
+                ) -> tuple[Path, Path, int, str]:
+    """Write the evaluation clips of ``data=<name>`` as ``folder/gt`` and ``folder/lr``.
+
+    Returns (gt dir, lr dir, scale, degradation) for the ordinary ``gt=``/``lr=`` path.
+    """
+    if data is None or split is None:
+        data, split = compose_eval_data(name, overrides)
+    container = OmegaConf.to_container(data, resolve=False)
+    assert isinstance(container, dict)
+    # The evaluation source, resolved in place (its ${..train.root} interpolations), also
+    # stands in for `train`, which evaluation never reads but the data module requires.
+    source = OmegaConf.to_container(data[split], resolve=True)
+    container.update({"train": source, "val": source, "test": None})
+    try:
+        dm = instantiate(OmegaConf.create(container))
+    except HydraException as err:
+        cause = err.__cause__
+        if isinstance(cause, ValueError):  # DataError: already one line with the fix
+            raise EvalError(f"data={name}: {str(cause).splitlines()[0]}") from None
+        raise EvalError(f"data={name}: {str(err).splitlines()[0]}") from None
+    try:
+        dm.prepare_data()
+        dm.setup("test")
+    except ValueError as err:  # DataError: one line naming the file; say which option
+        raise EvalError(f"data={name}: {str(err).splitlines()[0]}") from None
+    if dm.test_set is None or len(dm.test_set) == 0:
+        raise EvalError(f"data={name} has no {split} clips")
+    with fresh_folder(folder, "data") as tmp:
+        for i in range(len(dm.test_set)):
+            item = dm.test_set[i]
+            clip = str(item["key"]).replace("/", "_")  # vimeo-style keys hold slashes
+            for t in range(item["hr"].shape[0]):
+                write_png(tmp / "gt" / clip / f"{t:05d}.png", _to_u8(item["hr"][t]))
+                write_png(tmp / "lr" / clip / f"{t:05d}.png", _to_u8(item["lr"][t]))
+    return folder / "gt", folder / "lr", int(dm.scale), str(dm.degradation)
+
+
+def checkpoint_info(path: str, ema: bool) -> dict[str, Any]:
+    """Scale, degradation and whether EMA weights will really be loaded, from the file.
+
+    ``load_generator`` falls back to the raw generator when the file has no EMA copy (a
+    pretrain checkpoint); this mirrors its rule so the result records what was used."""
+    entry = read_frvsr_entry(path)
+    has_ema = any(k.startswith(EMA_PREFIX) for k in entry["state_dict"])
+    meta = entry["meta"]
+    return {"scale": int(meta["scale"]), "degradation": str(meta.get("degradation") or "unknown"),
+            "ema": bool(ema) and has_ema, "has_ema": has_ema}
+
+
+def prepare_data_option(cfg: dict[str, Any], out: Path) -> tuple[dict[str, Any], dict]:
+    """``data=<option>``: write its clips as GT / LR folders; returns the updated cfg.
+
+    ``scale=`` / ``degradation=`` become ``data.scale`` / ``data.degradation`` overrides,
+    so the LR frames are made as recorded. A ``ckpt=`` run degrades at the checkpoint's
+    scale and trained degradation unless the user set them (a different user scale is an
+    error naming both)."""
+    if cfg["gt"] or cfg["lr"] or cfg["sr"]:
+        raise EvalError("data= replaces gt=/lr=/sr=; give one or the other")
+    folder = out.with_name(f"{out.stem}_data")
+    check_replaceable(folder, "data")
+    user = list(cfg["data_overrides"])
+    keys = {o.lstrip("+").split("=", 1)[0] for o in user}
+    pre: list[str] = []
+    for key in ("scale", "degradation"):
+        if cfg[key] is not None:
+            pre.append(f"data.{key}={cfg[key]}")
+            keys.add(f"data.{key}")
+    if cfg["ckpt"] and cfg["baseline"] != "bicubic":
+        info = checkpoint_info(cfg["ckpt"], bool(cfg["ema"]))
+        if cfg["scale"] is not None and int(cfg["scale"]) != info["scale"]:
+            raise EvalError(f"scale={cfg['scale']} but checkpoint {cfg['ckpt']} is "
+                            f"x{info['scale']}; drop scale= or pass scale={info['scale']}")
+        if "data.scale" not in keys:
+            pre.append(f"data.scale={info['scale']}")
+        if "data.degradation" not in keys and info["degradation"] != "unknown":
+            pre.append(f"data.degradation={info['degradation']}")
+    data, split = compose_eval_data(str(cfg["data"]), pre + user)
+    if cfg["ckpt"] and cfg["baseline"] != "bicubic" and int(data.scale) != info["scale"]:
+        raise EvalError(f"data.scale={data.scale} but checkpoint {cfg['ckpt']} is "
+                        f"x{info['scale']}; drop data.scale= or pass data.scale={info['scale']}")
+    gt_dir, lr_dir, scale, degradation = materialise(str(cfg["data"]), pre + user, folder,
+                                                     data, split)
+    cfg = {**cfg, "gt": str(gt_dir), "lr": str(lr_dir), "scale": scale,
+           "degradation": degradation}
+    return cfg, {"option": cfg["data"], "overrides": user, "split": split, "gt": str(gt_dir),
+                 "lr": str(lr_dir)}
