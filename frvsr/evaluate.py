@@ -13,24 +13,24 @@ Hydra run folder is written. See docs/evaluation.md for the output schema.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 from omegaconf import OmegaConf
 
 from frvsr import report
+from frvsr.evaluate_generate import (
+    BASELINE_UPSCALE,
+    bicubic_upscaler,
+    generate_frames,
+    model_upscaler,
+)
 from frvsr.metrics.clips import (
     EvalError,
-    list_clips,
     match_clips,
-    read_frame_u8,
-    to_tensor,
-    write_png,
 )
-from frvsr.metrics.folders import check_replaceable, fresh_folder
+from frvsr.metrics.folders import check_replaceable
 from frvsr.metrics.protocols import PROTOCOLS, Protocol
 from frvsr.metrics.scoring import DEFAULT_METRICS, Scorer, aggregate, check_metrics
 
@@ -44,9 +44,6 @@ DEFAULTS: dict[str, Any] = {
     "profile_row": None, "ema": True, "wandb_run": None, "wandb_project": "frvsr",
     "wandb_dir": None, "threads": None,
 }
-BASELINE_UPSCALE = {"bi": "MATLAB-style antialiased bicubic imresize (inverts BI)",
-                    "bd": "phase-0-aligned bicubic, LR pixel i on HR pixel s*i (inverts BD)"}
-Upscaler = Callable[[torch.Tensor], torch.Tensor]
 
 
 # Values kept as typed: OmegaConf would read report_clip=000 as 0 and 011 as octal 9.
@@ -131,69 +128,6 @@ def evaluate_folders(sr: Path, gt: Path, protocol: Protocol, metrics: list[str],
     }
 
 
-def _bicubic_upscaler(scale: int, degradation: str) -> Callable[[], Upscaler]:
-    from frvsr.data.degradations import bicubic_baseline
-
-    return lambda: (lambda lr: bicubic_baseline(lr, scale, degradation))
-
-
-def _model_upscaler(loaded: Any) -> Callable[[], Upscaler]:
-    """A factory giving a fresh upscaler per clip (recurrent state restarts per clip)."""
-    model = loaded.model
-
-    def make() -> Upscaler:
-        state: list[Any] = [None]
-
-        def up(lr: torch.Tensor) -> torch.Tensor:
-            with torch.no_grad():
-                if not loaded.recurrent:
-                    return model(lr)
-                sr, state[0] = model.step(lr, state[0])
-                return sr
-
-        return up
-
-    return make
-
-
-def _to_u8(frame: torch.Tensor) -> np.ndarray:
-    return (frame.clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
-
-
-def generate_frames(gt: Path, lr: Path | None, sr_out: Path, make: Callable[[], Upscaler],
-                    scale: int, degradation: str) -> None:
-    """Upscale every clip (streaming, whole frames) into ``sr_out/<clip>/<frame>.png``.
-
-    Written into a temp folder that replaces ``sr_out`` only when complete (see
-    ``frvsr.metrics.folders``), so frames of an earlier run never mix with these. Without
-    ``lr``, LR frames are made from GT with the degradation and rounded to uint8, as stored
-    LR test sets are.
-    """
-    from frvsr.data.degradations import degrade
-
-    gt_clips = list_clips(gt, "gt")
-    lr_clips = list_clips(lr, "lr") if lr is not None else None
-    if lr_clips is not None and len(lr_clips) == 1 and len(gt_clips) == 1:
-        lr_clips = {next(iter(gt_clips)): next(iter(lr_clips.values()))}
-    with fresh_folder(sr_out, "sr_out") as tmp:
-        for name, gt_paths in gt_clips.items():
-            if lr_clips is not None:
-                if name not in lr_clips:
-                    raise EvalError(f"clip '{name}' is in gt={gt} but missing in lr={lr}")
-                if len(lr_clips[name]) != len(gt_paths):
-                    raise EvalError(f"clip '{name}': lr has {len(lr_clips[name])} frames, gt "
-                                    f"has {len(gt_paths)}")
-            up = make()
-            for t, gt_path in enumerate(gt_paths):
-                if lr_clips is not None:
-                    lr_t = to_tensor(read_frame_u8(lr_clips[name][t], name, t))
-                else:
-                    hr = to_tensor(read_frame_u8(gt_path, name, t))
-                    lr_t = to_tensor(_to_u8(degrade(hr, scale, degradation)))
-                sr = up(lr_t[None])[0]
-                write_png(tmp / name / f"{gt_path.stem}.png", _to_u8(sr))
-
-
 def _sr_out(cfg: dict[str, Any], out: Path) -> Path:
     return Path(cfg["sr_out"] or out.with_name(f"{out.stem}_frames"))
 
@@ -209,7 +143,7 @@ def generate_from_config(cfg: dict[str, Any], gt: Path, out: Path) -> tuple[Path
         if cfg["degradation"] is None:
             raise EvalError("baseline=bicubic needs degradation=bi|bd_tecogan|bd_duf (and scale=)")
         scale, degradation = int(cfg["scale"] or 4), str(cfg["degradation"])
-        make, method = _bicubic_upscaler(scale, degradation), f"bicubic-{degradation}"
+        make, method = bicubic_upscaler(scale, degradation), f"bicubic-{degradation}"
         extra["baseline"] = {"kind": "bicubic",
                              "upscale": BASELINE_UPSCALE["bi" if degradation == "bi" else "bd"]}
     else:
@@ -231,7 +165,7 @@ def generate_from_config(cfg: dict[str, Any], gt: Path, out: Path) -> tuple[Path
         # Name the method after the training task (`last.ckpt` says nothing on its own).
         task, stem = loaded.config.get("task_name"), Path(cfg["ckpt"]).stem
         method = f"{task}:{stem}" if task and stem != "last" else str(task or stem)
-        make = _model_upscaler(loaded)
+        make = model_upscaler(loaded)
         extra["checkpoint"] = {"path": str(cfg["ckpt"]), "recurrent": loaded.recurrent,
                                "trained_degradation": loaded.degradation, "ema": info["ema"],
                                "ema_requested": bool(cfg["ema"])}

@@ -11,8 +11,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import torch
 from hydra import compose, initialize_config_dir
 from hydra.errors import HydraException
 from hydra.utils import instantiate
@@ -20,14 +18,11 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
 from frvsr.checkpoint import EMA_PREFIX, read_frvsr_entry
+from frvsr.evaluate_generate import _to_u8
 from frvsr.metrics.clips import EvalError, write_png
 from frvsr.metrics.folders import check_replaceable, fresh_folder
 
 CONF = Path(__file__).resolve().parents[1] / "conf"
-
-
-def _to_u8(frame: torch.Tensor) -> np.ndarray:
-    return (frame.clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
 
 
 def _compose(name: str, overrides: list[str]) -> DictConfig:

@@ -1,0 +1,80 @@
+"""Frames that ``frvsr.evaluate`` generates before scoring: the bicubic baseline or a
+checkpoint's generator run over every clip (streaming, whole frames)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from frvsr.metrics.clips import EvalError, list_clips, read_frame_u8, to_tensor, write_png
+from frvsr.metrics.folders import fresh_folder
+
+BASELINE_UPSCALE = {"bi": "MATLAB-style antialiased bicubic imresize (inverts BI)",
+                    "bd": "phase-0-aligned bicubic, LR pixel i on HR pixel s*i (inverts BD)"}
+Upscaler = Callable[[torch.Tensor], torch.Tensor]
+
+
+def bicubic_upscaler(scale: int, degradation: str) -> Callable[[], Upscaler]:
+    from frvsr.data.degradations import bicubic_baseline
+
+    return lambda: (lambda lr: bicubic_baseline(lr, scale, degradation))
+
+
+def model_upscaler(loaded: Any) -> Callable[[], Upscaler]:
+    """A factory giving a fresh upscaler per clip (recurrent state restarts per clip)."""
+    model = loaded.model
+
+    def make() -> Upscaler:
+        state: list[Any] = [None]
+
+        def up(lr: torch.Tensor) -> torch.Tensor:
+            with torch.no_grad():
+                if not loaded.recurrent:
+                    return model(lr)
+                sr, state[0] = model.step(lr, state[0])
+                return sr
+
+        return up
+
+    return make
+
+
+def _to_u8(frame: torch.Tensor) -> np.ndarray:
+    return (frame.clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
+
+
+def generate_frames(gt: Path, lr: Path | None, sr_out: Path, make: Callable[[], Upscaler],
+                    scale: int, degradation: str) -> None:
+    """Upscale every clip (streaming, whole frames) into ``sr_out/<clip>/<frame>.png``.
+
+    Written into a temp folder that replaces ``sr_out`` only when complete (see
+    ``frvsr.metrics.folders``), so frames of an earlier run never mix with these. Without
+    ``lr``, LR frames are made from GT with the degradation and rounded to uint8, as stored
+    LR test sets are.
+    """
+    from frvsr.data.degradations import degrade
+
+    gt_clips = list_clips(gt, "gt")
+    lr_clips = list_clips(lr, "lr") if lr is not None else None
+    if lr_clips is not None and len(lr_clips) == 1 and len(gt_clips) == 1:
+        lr_clips = {next(iter(gt_clips)): next(iter(lr_clips.values()))}
+    with fresh_folder(sr_out, "sr_out") as tmp:
+        for name, gt_paths in gt_clips.items():
+            if lr_clips is not None:
+                if name not in lr_clips:
+                    raise EvalError(f"clip '{name}' is in gt={gt} but missing in lr={lr}")
+                if len(lr_clips[name]) != len(gt_paths):
+                    raise EvalError(f"clip '{name}': lr has {len(lr_clips[name])} frames, gt "
+                                    f"has {len(gt_paths)}")
+            up = make()
+            for t, gt_path in enumerate(gt_paths):
+                if lr_clips is not None:
+                    lr_t = to_tensor(read_frame_u8(lr_clips[name][t], name, t))
+                else:
+                    hr = to_tensor(read_frame_u8(gt_path, name, t))
+                    lr_t = to_tensor(_to_u8(degrade(hr, scale, degradation)))
+                sr = up(lr_t[None])[0]
+                write_png(tmp / name / f"{gt_path.stem}.png", _to_u8(sr))
