@@ -134,3 +134,17 @@ def test_checkpoint_records_the_weights_really_used(tmp_path: Path, with_ema: bo
 def test_string_keys_keep_their_text() -> None:
     cfg = parse_args(["gt=x", "report_clip=011", "name=1e3"])
     assert cfg["report_clip"] == "011" and cfg["name"] == "1e3"  # not octal 9 / 1000.0
+
+
+
+@pytest.mark.slow
+def test_data_vimeo_with_root_override(shared_data: Path, tmp_path: Path) -> None:
+    """The reviewer's crash: data=vimeo could not get its root; now data.train.root= sets it."""
+    _checkpoint(tmp_path / "m.ckpt")
+    vimeo = shared_data / "vimeo_septuplet"
+    listed = (vimeo / "sep_testlist.txt").read_text().split()
+    result = run(parse_args([f"ckpt={tmp_path / 'm.ckpt'}", "data=vimeo",
+                             f"data.train.root={vimeo}", f"out={tmp_path / 'v.json'}", *FAST]))
+    assert result is not None and result["data"]["split"] == "val"
+    assert sorted(result["clips"]) == sorted(k.replace("/", "_") for k in listed)
+    assert all(c["frames"] == 7 for c in result["clips"].values())
