@@ -188,8 +188,52 @@ def find_init_checkpoint(root: str | Path, want: dict[str, Any]) -> Path | None:
     return None
 
 
-def find_resume_checkpoint(root: str | Path) -> Path | None:
-    """Newest `last.ckpt` under `root` (the runs folder of one task), for `ckpt_path=last`."""
+def resume_problem(
+    entry: dict[str, Any], stage: str, meta: dict[str, Any], shapes: dict[str, torch.Size]
+) -> str | None:
+    """Why a checkpoint's `"frvsr"` entry cannot resume a run, or None when it can.
+
+    Compares the stage and the generator's MATCH_KEYS (readable reasons first), then every
+    stored tensor's name and shape with the run's state dict (`shapes`; frozen loss
+    networks excluded, they are not stored), which also covers discriminator widths.
+    """
+    stored = entry["meta"]
+    if stored.get("stage") != stage:
+        return f"it holds a {stored.get('stage')} run and this run is {stage}"
+    diff = [f"{k}={stored.get(k)} vs {meta.get(k)}" for k in MATCH_KEYS
+            if stored.get(k) != meta.get(k)]
+    if diff:
+        return f"its generator differs from this run's ({', '.join(diff)})"
+    saved = entry["state_dict"]
+    for key, shape in shapes.items():
+        if key not in saved:
+            return f"it has no weights for {key} (another model configuration)"
+        if tuple(saved[key].shape) != tuple(shape):
+            return (f"{key} is {tuple(saved[key].shape)} there and {tuple(shape)} here "
+                    "(another width)")
+    extra = [k for k in saved if k not in shapes]
+    if extra:
+        return f"it holds weights this run does not have ({extra[0]}; another model configuration)"
+    return None
+
+
+def find_resume_checkpoint(
+    root: str | Path, stage: str, meta: dict[str, Any], shapes: dict[str, torch.Size]
+) -> tuple[Path | None, list[tuple[Path, str]]]:
+    """Newest `last.ckpt` under `root` (one task's runs) that can resume this run.
+
+    Returns it (or None) and the newer files passed over with the reason, so a caller can
+    say why: after a multirun over generators the newest file may be another job's.
+    Unreadable files (a run killed mid-write) are passed over too.
+    """
     root = Path(root)
-    found = _newest_first(list(root.rglob("last.ckpt"))) if root.is_dir() else []
-    return found[0] if found else None
+    rejected: list[tuple[Path, str]] = []
+    for path in _newest_first(list(root.rglob("last.ckpt"))) if root.is_dir() else []:
+        try:
+            problem = resume_problem(read_frvsr_entry(path), stage, meta, shapes)
+        except CheckpointError as exc:
+            problem = str(exc)
+        if problem is None:
+            return path, rejected
+        rejected.append((path, problem))
+    return None, rejected

@@ -83,3 +83,54 @@ def test_optuna_sweep_returns_the_metric(tmp_path: Path) -> None:
     assert "best_value:" in text and "model.optimizer.lr" in text
     value = float(text.split("best_value:")[1].split()[0])
     assert 10.0 < value < 60.0  # a PSNR in dB, returned by frvsr.train
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ("model/generator=foo", "Available options in 'model/generator': espcn, frvsr_net, "
+                                "rrdbnet, srresnet"),
+        ("experiment=foo", "Available options in 'experiment': frvsr_10_128,"),
+        ("model.generator.nmu_feat=3", "valid keys of model.generator: _target_, _partial_, "
+                                       "num_feat, num_block"),
+    ],
+)
+def test_composition_errors_are_one_line_with_the_options(
+    override: str, expected: str, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
+) -> None:
+    from frvsr.train import main
+
+    monkeypatch.setattr(sys, "argv", ["frvsr.train", override, "logger=none"])
+    with pytest.raises(SystemExit) as exit_info:
+        main()  # refused before @hydra.main runs, so in-process is the real path
+    assert exit_info.value.code == 2
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], lines
+
+
+@pytest.mark.slow
+def test_one_line_errors_for_missing_root_and_recurrent_on_images(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    shared = shared_data
+    cases = [
+        (["data=folder"], "set data.train.root=<dir>"),
+        (["data=images", f"data.train.root={shared / 'set14'}",
+          f"data.val.root={shared / 'set5'}"], "model=sisr"),
+    ]
+    for args, expected in cases:
+        proc = _run([*args, "logger=csv"], tmp_path)
+        assert proc.returncode == 2, proc.stderr[-2000:]
+        lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+        assert lines[-1].startswith("error: ") and expected in lines[-1], lines[-3:]
+        assert "Traceback" not in proc.stderr and "nan" not in proc.stdout.lower()
+
+
+def test_missing_root_names_the_override(tmp_path: Path) -> None:
+    from lit_helpers import compose_train
+
+    from frvsr.train import train
+
+    with pytest.raises(ValueError, match=r"set data\.train\.root=<dir>"):
+        train(compose_train(tmp_path, ["data=folder", *TINY]))

@@ -4,7 +4,8 @@ arguments (Hydra builds it via `_target_`); `clips()` does the file-system work.
 * `VimeoSource`: Vimeo-90K septuplets, `sequences/<a>/<b>/im1..im7.png` + the
   `sep_{train,test}list.txt` lists.
 * `FolderSource`: `<root>/<clip>/<frames>` (REDS, Vid4, DAVIS, own footage); `root` may also
-  be a single clip folder. `subset="reds4"` / `"not_reds4"` select REDS4 (000, 011, 015, 020).
+  be a single clip folder. `subset="reds4"` / `"not_reds4"` select REDS4 (000, 011, 015, 020);
+  `clips` keeps only the named clip folders, `exclude` drops them (the held-out val clips).
 * `VideoSource`: video files (mp4, mkv, mov, avi, ...) in `root` (or one file), decoded once
   into the frame cache; scene cuts split them into shots.
 * `ImageSource`: a folder of images as one-frame clips (Set5, DIV2K) for single-image work.
@@ -95,11 +96,15 @@ class FolderSource:
         subset: str = "all",
         clips: list[str] | None = None,
         scene_threshold: float | None = None,
+        exclude: list[str] | None = None,
     ) -> None:
         if subset not in ("all", "reds4", "not_reds4"):
             raise DataError(f"FolderSource subset={subset!r}; use 'all', 'reds4' or 'not_reds4'")
         self.root, self.lr_root, self.subset = root, lr_root, subset
         self.only = list(clips) if clips else None
+        # Names absent from root are ignored: conf/data/folder.yaml passes the validation
+        # clips here, which may live under another root (data.val.root).
+        self.exclude = set(exclude or ())
         self.scene_threshold = scene_threshold
 
     def _selected(self, root: Path) -> list[Path]:
@@ -120,8 +125,12 @@ class FolderSource:
             dirs = [d for d in dirs if d.name in wanted]
         if self.subset == "not_reds4":
             dirs = [d for d in dirs if d.name not in REDS4]
+        dirs = [d for d in dirs if d.name not in self.exclude]
         if not dirs:
-            raise DataError(f"{root}: no clip folders; expected <root>/<clip>/<frames>.png")
+            raise DataError(
+                f"{root}: no clip folders left (exclude={sorted(self.exclude)}); expected "
+                "<root>/<clip>/<frames>.png with at least one clip besides the excluded ones"
+            )
         return dirs
 
     def clips(self) -> list[Clip]:
@@ -153,18 +162,24 @@ class VideoSource:
         scene_threshold: float | None = DEFAULT_THRESHOLD,
         max_frames: int | None = None,
         cache_dir: str | None = None,
+        exclude: list[str] | None = None,
     ) -> None:
         self.root, self.scene_threshold, self.max_frames = root, scene_threshold, max_frames
         self.cache_dir = Path(cache_dir) if cache_dir else None
+        self.exclude = set(exclude or ())  # file names held out (e.g. the validation video)
 
     def files(self) -> list[Path]:
         root = _root(self.root, "video")
         if root.is_file():
             return [root]
-        files = [p for p in root.iterdir() if p.suffix.lower() in VIDEO_EXTENSIONS and p.is_file()]
+        files = [
+            p for p in root.iterdir()
+            if p.suffix.lower() in VIDEO_EXTENSIONS and p.is_file() and p.name not in self.exclude
+        ]
         if not files:
             raise DataError(
-                f"{root}: no video files ({', '.join(VIDEO_EXTENSIONS)}); add videos or fix root"
+                f"{root}: no video files ({', '.join(VIDEO_EXTENSIONS)}) besides exclude="
+                f"{sorted(self.exclude)}; add videos or fix root"
             )
         return sorted(files, key=lambda p: natural_key(p.name))
 

@@ -70,6 +70,27 @@ class GeneratorModule(L.LightningModule):
         self.val_samples: list[ValSample] = []
         self._val_metrics: list[dict[str, float]] = []
 
+    # ---- data check --------------------------------------------------------------------
+    def check_datamodule(self, datamodule: Any) -> None:
+        """Refuse training clips too short for this model, before any step runs.
+
+        A recurrent model learns its flow net from frame pairs: on one-frame clips (e.g.
+        `data=images`) it has nothing to align and would train the backbone on a zero
+        previous estimate only. Called by frvsr.train and again from `setup("fit")`.
+        """
+        frames = getattr(datamodule, "num_frames", None)
+        if self.recurrent and frames is not None and int(frames) < 2:
+            raise ValueError(
+                f"data.num_frames={frames}: the recurrent model ({self.stage}) needs clips of "
+                ">= 2 frames; train single images with model=sisr (model=gan_sisr for the "
+                "GAN stage; with experiment=sisr also set data.num_frames=1), or use video "
+                "data with data.num_frames >= 2"
+            )
+
+    def setup(self, stage: str) -> None:
+        if stage == "fit" and self._trainer is not None:
+            self.check_datamodule(getattr(self.trainer, "datamodule", None))
+
     # ---- generator -------------------------------------------------------------------
     def generate(self, lr: Tensor, net: nn.Module | None = None) -> tuple[Tensor, Any]:
         """SR clip `B,T,C,H,W` and the raw output (FRVSROutput for recurrent models)."""

@@ -13,6 +13,8 @@ uninterrupted one (`tests/data/test_datamodule_resume.py` proves it with 2 worke
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from typing import Protocol
 
 import cv2
@@ -23,8 +25,10 @@ from torch.utils.data import DataLoader
 from frvsr.data.clips import Clip
 from frvsr.data.datasets import EvalClipDataset, TrainClipDataset
 from frvsr.data.degradations import check_degradation
+from frvsr.data.errors import DataError
 from frvsr.data.robust import ExtraDegradations
 from frvsr.data.sampler import EpochSampler
+from frvsr.data.video_io import CachedVideo
 
 __all__ = ["ClipSource", "VideoDataModule"]
 
@@ -33,6 +37,35 @@ class ClipSource(Protocol):
     """Anything with `clips()`: the sources in `frvsr.data.sources`."""
 
     def clips(self) -> list[Clip]: ...
+
+
+def _frame_ids(clip: Clip) -> Iterator[tuple[str, int]]:
+    """(file, frame index) of every HR frame a clip can yield: its shots of a cached video,
+    or each frame file (index 0). Paths are made absolute as strings (no syscalls), so a
+    Vimeo-sized list is checked in well under a second."""
+    if isinstance(clip.hr, CachedVideo):
+        source = os.path.abspath(clip.hr.source)
+        for start, stop in clip.shots or []:
+            for i in range(start, stop):
+                yield source, i
+    else:
+        for path in clip.hr:
+            yield os.path.abspath(path), 0
+
+
+def check_disjoint(train: list[Clip], val: list[Clip]) -> None:
+    """Refuse validation frames that are also training frames (validating on training data
+    would report memorisation as quality): one line naming a shared clip and the fix."""
+    val_ids = {fid: clip for clip in val for fid in _frame_ids(clip)}
+    for clip in train:
+        for fid in _frame_ids(clip):
+            if fid in val_ids:
+                shared = val_ids[fid]
+                raise DataError(
+                    f"data.val clip {shared.key!r} ({shared.location}) is also a training clip; "
+                    "hold validation clips out: data=folder takes data.val.clips=[<clip>, ...] "
+                    "(training then excludes them) or a separate data.val.root=<dir>"
+                )
 
 
 def _worker_init(_: int) -> None:
@@ -98,12 +131,20 @@ class VideoDataModule(LightningDataModule):
                 stride=self.window_stride,
                 extra=self.extra_degradations,
             )
+            if len(self.train_set) < self.batch_size:  # drop_last would leave no batch at all
+                raise DataError(
+                    f"{len(self.train_set)} training windows but data.batch_size="
+                    f"{self.batch_size}: no full batch, so nothing would train; lower "
+                    "data.batch_size or add training clips"
+                )
         if (
             stage in (None, "fit", "validate")
             and self.val_set is None
             and self.val_source is not None
         ):
             self.val_set = self._eval_set(self.val_source)
+            if self.train_set is not None:
+                check_disjoint(self.train_set.reader.clips, self.val_set.reader.clips)
         if stage in (None, "test") and self.test_set is None:
             source = self.test_source or self.val_source
             self.test_set = self._eval_set(source) if source is not None else None

@@ -150,16 +150,20 @@ class GANModule(GeneratorModule):
         t = lr.shape[1]
         train_g = generator_trains(self.d_update, int(self.iteration), self.d_warmup_iters)
         self.toggle_optimizer(opt_g)
-        inputs = pingpong_sequence(lr) if self.pingpong_loss is not None else lr
+        # One-frame clips: no flow pair and no way back, so those terms are left out
+        # (they would be NaN); check_datamodule refuses such data for recurrent models.
+        temporal = t >= 2
+        use_pp = self.pingpong_loss is not None and temporal
+        inputs = pingpong_sequence(lr) if use_pp else lr
         with torch.set_grad_enabled(train_g):
             sr_all, out = self.generate(inputs)
             sr = sr_all[:, :t]
             terms: dict[str, Tensor] = {"pixel": self.pixel_loss(sr, hr)}
             if self.perceptual_loss is not None:
                 terms["perceptual"] = self.perceptual_loss(sr, hr)
-            if self.flow_loss is not None:
+            if self.flow_loss is not None and temporal:
                 terms["flow"] = self.flow_loss(out.lr_warped[:, : t - 1], lr)
-            if self.pingpong_loss is not None:
+            if use_pp:
                 terms["pingpong"] = self.pingpong_loss(sr_all)
             cond = self.d_condition(lr, out)
             fake_logits, fake_feats = self.discriminate(sr, lr, cond)

@@ -52,12 +52,17 @@ class SRModule(GeneratorModule):
     def compute_losses(self, lr: Tensor, hr: Tensor) -> dict[str, Tensor]:
         """Named weighted loss terms of one batch (`B,T,C,h,w` LR, `B,T,C,H,W` GT)."""
         t = lr.shape[1]
-        inputs = pingpong_sequence(lr) if self.pingpong_loss is not None else lr
+        # One-frame clips have no pair to warp and no way back: those terms would be the
+        # mean of an empty tensor (NaN), so they are left out (check_datamodule refuses
+        # such training data for recurrent models before it gets here).
+        temporal = t >= 2
+        use_pp = self.pingpong_loss is not None and temporal
+        inputs = pingpong_sequence(lr) if use_pp else lr
         sr_all, out = self.generate(inputs)
         terms = {"pixel": self.pixel_loss(sr_all[:, :t], hr)}
-        if self.flow_loss is not None and self.flow_loss.active:
+        if self.flow_loss is not None and self.flow_loss.active and temporal:
             terms["flow"] = self.flow_loss(out.lr_warped[:, : t - 1], lr)
-        if self.pingpong_loss is not None:
+        if use_pp:
             terms["pingpong"] = self.pingpong_loss(sr_all)
         return terms
 

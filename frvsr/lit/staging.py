@@ -32,7 +32,9 @@ def resolve_init(model: GeneratorModule, init_from: str | None, runs_dir: Path) 
     """Load the initial generator weights into `model` per `init_from`; returns the file used."""
     if model.stage != "gan":
         if init_from not in (None, "none", "auto"):
-            return _load(model, Path(init_from))
+            path = _load(model, Path(init_from))
+            say(f"{model.stage} stage initialised from {path} (model.init_from)")
+            return path
         return None
     if init_from in (None, "none"):
         say("GAN stage from scratch (model.init_from=none)")
@@ -47,11 +49,13 @@ def resolve_init(model: GeneratorModule, init_from: str | None, runs_dir: Path) 
                 "with the same model/generator first, or pass model.init_from=<ckpt> "
                 "(model.init_from=none starts from scratch)"
             )
+        _load(model, found)
         say(f"GAN stage initialised from {found} (newest matching)")
-        return _load(model, found)
-    path = Path(init_from)
+        return found
+    # Said after loading: a missing or mismatched file must not be reported as used.
+    path = _load(model, Path(init_from))
     say(f"GAN stage initialised from {path} (model.init_from)")
-    return _load(model, path)
+    return path
 
 
 def _load(model: GeneratorModule, path: Path) -> Path:

@@ -35,11 +35,6 @@ class AdversarialLoss(WeightedLoss):
             raise ValueError("AdversarialLoss: reduction='none' is not supported; use mean or sum")
         self.gan_type = gan_type
 
-    @property
-    def needs_real_for_generator(self) -> bool:
-        """Relativistic losses compare against real logits in the generator step too."""
-        return self.gan_type == "ragan"
-
     def generator(self, fake: Tensor, real: Tensor | None = None) -> Tensor:
         """Weighted generator loss; `real` (detached by the caller) only for `ragan`."""
         if self.gan_type == "vanilla":

@@ -26,6 +26,8 @@ class FlowWarpLoss(WeightedLoss):
         self.eps = eps
 
     def forward(self, lr_warped: Tensor, lr: Tensor) -> Tensor:
+        if lr.shape[1] < 2:  # no frame pair: nothing to align (a mean over nothing is NaN)
+            return lr_warped.sum() * 0.0
         return self.reduce(elementwise_distance(lr_warped, lr[:, 1:], self.criterion, self.eps))
 
 
@@ -54,9 +56,11 @@ class PingPongLoss(WeightedLoss):
 
     def forward(self, sr: Tensor) -> Tensor:
         length = sr.shape[1]
-        if length % 2 == 0 or length < 3:
+        if length == 1:  # a one-frame clip has no way back: nothing to compare
+            return sr.sum() * 0.0
+        if length % 2 == 0:
             raise ValueError(
-                f"PingPongLoss: got {length} frames; expected an odd 2T-1 >= 3 "
+                f"PingPongLoss: got {length} frames; expected an odd 2T-1 "
                 "(build the input with pingpong_sequence)"
             )
         t = (length + 1) // 2

@@ -70,6 +70,7 @@ def test_mandatory_roots_are_marked(name: str) -> None:
             [
                 "train.root={d}/videos",
                 "val.root={d}/videos/bedroom.mp4",
+                "train.exclude=[bedroom.mp4]",
                 "train.max_frames=8",
                 "val.max_frames=8",
                 "num_frames=5",
@@ -84,7 +85,7 @@ def test_shared_configs_build_and_validate(
 ) -> None:
     ov = [o.format(d=shared_data) for o in overrides] + ["num_workers=0", "val_max_frames=5"]
     if name == "images":
-        ov.append("val_crop=64")
+        ov += ["val_crop=64", "batch_size=4"]  # Set5: 5 one-frame windows
     dm = _compose(name, ov)
     dm.setup("fit")
     val = next(iter(dm.val_dataloader()))
@@ -104,7 +105,8 @@ def test_reds_config_selects_reds4(tmp_path: Path) -> None:
             cv2.imwrite(
                 str(tmp_path / clip / f"{i:08d}.png"), np.full((64, 64, 3), i * 9, np.uint8)
             )
-    dm = _compose("reds", [f"train.root={tmp_path}", "num_workers=0", "lr_patch=8"])
+    dm = _compose("reds", [f"train.root={tmp_path}", "num_workers=0", "lr_patch=8",
+                             "batch_size=1"])  # one 7-frame training clip: one window
     dm.setup("fit")
     assert [c.key for c in dm.train_set.reader.clips] == ["005"]
     assert [c.key for c in dm.val_set.reader.clips] == ["000", "011", "015", "020"]
@@ -119,3 +121,47 @@ def test_train_sampler_is_left_alone_by_lightning_ddp() -> None:
     # Lightning injects its own DistributedSampler unless loader.sampler already is one
     assert isinstance(loader.sampler, DistributedSampler)
     assert len(loader) == len(dm.train_set) // dm.batch_size
+
+
+def _keys(clips: list) -> list[str]:
+    return [c.key for c in clips]
+
+
+def test_folder_holds_val_clips_out_of_training(shared_data: Path) -> None:
+    dm = _compose("folder", [f"train.root={shared_data}/davis_480p", "val.clips=[cows,dog]",
+                             "num_workers=0"])
+    dm.setup("fit")
+    train, val = _keys(dm.train_set.reader.clips), _keys(dm.val_set.reader.clips)
+    assert val == ["cows", "dog"]
+    assert len(train) == 18 and not set(train) & set(val)
+
+
+@pytest.mark.parametrize(
+    ("name", "overrides"),
+    [
+        ("folder", ["train.root={d}/davis_480p"]),  # val.clips unset: val = every train clip
+        ("folder", ["train.root={d}/temple"]),  # a single-clip root
+        ("images", ["train.root={d}/set5", "val.root={d}/set5", "batch_size=2"]),
+        ("video", ["train.root={d}/videos", "val.root={d}/videos/bedroom.mp4",
+                   "train.max_frames=8", "val.max_frames=8"]),
+    ],
+)
+def test_validation_on_training_clips_is_one_line_error(
+    shared_data: Path, name: str, overrides: list[str]
+) -> None:
+    from frvsr.data import DataError
+
+    dm = _compose(name, [o.format(d=shared_data) for o in overrides] + ["num_workers=0"])
+    with pytest.raises(DataError, match="is also a training clip") as err:
+        dm.setup("fit")
+    assert "\n" not in str(err.value) and "data.val.root=<dir>" in str(err.value)
+
+
+def test_fewer_windows_than_a_batch_is_one_line_error(shared_data: Path) -> None:
+    from frvsr.data import DataError
+
+    # Set14 holds 14 images; the images config's batch of 16 would leave no training batch
+    dm = _compose("images", [f"train.root={shared_data}/set14", f"val.root={shared_data}/set5",
+                             "num_workers=0"])
+    with pytest.raises(DataError, match="14 training windows but data.batch_size=16"):
+        dm.setup("fit")

@@ -3,6 +3,7 @@ weights) of an uninterrupted run, with 2 DataLoader workers."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import cv2
@@ -50,6 +51,14 @@ def clips_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def _val_root(root: Path) -> Path:
+    """A copy of clip0 outside the training root: validation must not use training clips."""
+    val_root = root.parent / f"{root.name}_val" / "clip0"
+    if not val_root.is_dir():
+        shutil.copytree(root / "clip0", val_root)
+    return val_root
+
+
 def _fit(
     root: Path,
     out: Path,
@@ -63,7 +72,7 @@ def _fit(
     model = _Toy()
     dm = VideoDataModule(
         train=FolderSource(str(root)),
-        val=FolderSource(str(root), clips=["clip0"]) if val else None,
+        val=FolderSource(str(_val_root(root))) if val else None,
         scale=2,
         degradation="bi",
         num_frames=3,

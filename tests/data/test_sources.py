@@ -131,3 +131,11 @@ def test_natural_sort_with_spaces(tmp_path: Path, small_frames: list[np.ndarray]
     assert clip.key == "My Clip" and [p.name for p in clip.hr] == order
     values = clip.read_hr(0, 5)[:, 0, 0, 0]
     assert values.tolist() == [10, 20, 90, 100, 110]
+
+
+def test_folder_exclude_drops_named_clips_and_ignores_absent_ones(shared_data: Path) -> None:
+    root = str(shared_data / "davis_480p")
+    keys = [c.key for c in FolderSource(root, exclude=["cows", "not_there"]).clips()]
+    assert len(keys) == 19 and "cows" not in keys
+    with pytest.raises(DataError, match="no clip folders left"):
+        FolderSource(root, clips=["cows"], exclude=["cows"]).clips()

@@ -77,3 +77,22 @@ def test_init_from_none_starts_from_scratch(tmp_path: Path) -> None:
     before = {k: v.clone() for k, v in gan.generator.state_dict().items()}
     assert resolve_init(gan, "none", tmp_path) is None
     assert all(torch.equal(before[k], v) for k, v in gan.generator.state_dict().items())
+
+
+def test_refused_init_from_is_never_reported_as_used(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    path = tmp_path / "srresnet.ckpt"
+    _save(_sr_module(SRResNet), path, 1_000)
+    for init_from in (path, tmp_path / "missing.ckpt"):
+        with pytest.raises((StageError, FileNotFoundError, RuntimeError)):
+            resolve_init(_gan_module(FRVSRNet), str(init_from), tmp_path)
+        assert "initialised from" not in capsys.readouterr().out
+
+
+def test_pretrain_init_from_says_which_file(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    path = tmp_path / "pre.ckpt"
+    _save(_sr_module(FRVSRNet), path, 1_000)
+    assert resolve_init(_sr_module(FRVSRNet), str(path), tmp_path) == path
+    assert f"pretrain stage initialised from {path}" in capsys.readouterr().out
+
