@@ -9,7 +9,6 @@ checkpoint discovery matches on: `stage`, `generator_class`, `num_feat`, `num_bl
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,8 @@ from typing import Any
 
 import torch
 from torch import nn
+
+from frvsr.atomic import atomic_path
 
 GENERATOR_PREFIX = "generator."
 EMA_PREFIX = "generator_ema."
@@ -75,10 +76,15 @@ def read_frvsr_entry(path: str | Path) -> dict[str, Any]:
     return entry
 
 
+def uses_ema(state_dict: dict[str, torch.Tensor], ema: bool) -> bool:
+    """Whether `generator_state` returns the EMA copy: asked for and present (a pretraining
+    checkpoint has none, so it falls back to the raw generator)."""
+    return ema and any(k.startswith(EMA_PREFIX) for k in state_dict)
+
+
 def generator_state(state_dict: dict[str, torch.Tensor], ema: bool) -> dict[str, torch.Tensor]:
     """Generator weights from a Lightning state dict, the EMA copy when asked and present."""
-    prefix = EMA_PREFIX if ema and any(k.startswith(EMA_PREFIX) for k in state_dict) else None
-    prefix = prefix or GENERATOR_PREFIX
+    prefix = EMA_PREFIX if uses_ema(state_dict, ema) else GENERATOR_PREFIX
     return {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
 
 
@@ -91,6 +97,7 @@ class LoadedGenerator:
     recurrent: bool
     degradation: str
     config: dict[str, Any]
+    ema: bool  # whether the EMA weights were loaded (not merely asked for)
 
 
 def load_generator(path: str | Path, ema: bool = True) -> LoadedGenerator:
@@ -126,37 +133,16 @@ def load_generator(path: str | Path, ema: bool = True) -> LoadedGenerator:
         recurrent=bool(meta["recurrent"]),
         degradation=str(meta.get("degradation") or "unknown"),
         config=config,
+        ema=uses_ema(entry["state_dict"], ema),
     )
 
 
 def atomic_torch_save(obj: Any, path: str | Path) -> None:
-    """torch.save to a temp file in the same folder, fsync, then rename over `path`."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            torch.save(obj, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_text(text: str, path: str | Path) -> None:
-    """Write a text file atomically (temp file + rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """torch.save to a temp file, fsync (a checkpoint must survive a power cut), rename."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        torch.save(obj, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 MATCH_KEYS = ("generator_class", "num_feat", "num_block", "scale", "recurrent")

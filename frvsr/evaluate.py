@@ -150,9 +150,7 @@ def generate_from_config(cfg: dict[str, Any], gt: Path, out: Path) -> tuple[Path
         if not cfg["ckpt"]:
             raise EvalError("give sr=<dir>, ckpt=<path> or baseline=bicubic")
         from frvsr.checkpoint import load_generator
-        from frvsr.evaluate_data import checkpoint_info
 
-        info = checkpoint_info(cfg["ckpt"], bool(cfg["ema"]))
         loaded = load_generator(cfg["ckpt"], ema=bool(cfg["ema"]))
         if cfg["baseline"] == "sisr" and loaded.recurrent:
             raise EvalError(
@@ -167,7 +165,7 @@ def generate_from_config(cfg: dict[str, Any], gt: Path, out: Path) -> tuple[Path
         method = f"{task}:{stem}" if task and stem != "last" else str(task or stem)
         make = model_upscaler(loaded)
         extra["checkpoint"] = {"path": str(cfg["ckpt"]), "recurrent": loaded.recurrent,
-                               "trained_degradation": loaded.degradation, "ema": info["ema"],
+                               "trained_degradation": loaded.degradation, "ema": loaded.ema,
                                "ema_requested": bool(cfg["ema"])}
         if cfg["baseline"] == "sisr":
             extra["baseline"] = {"kind": "sisr", "upscale": "single-frame model per frame"}

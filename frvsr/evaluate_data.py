@@ -17,7 +17,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
-from frvsr.checkpoint import EMA_PREFIX, read_frvsr_entry
+from frvsr.checkpoint import read_frvsr_entry
 from frvsr.evaluate_generate import _to_u8
 from frvsr.metrics.clips import EvalError, write_png
 from frvsr.metrics.folders import check_replaceable, fresh_folder
@@ -115,16 +115,10 @@ def materialise(name: str, overrides: list[str], folder: Path,
     return folder / "gt", folder / "lr", int(dm.scale), str(dm.degradation)
 
 
-def checkpoint_info(path: str, ema: bool) -> dict[str, Any]:
-    """Scale, degradation and whether EMA weights will really be loaded, from the file.
-
-    ``load_generator`` falls back to the raw generator when the file has no EMA copy (a
-    pretrain checkpoint); this mirrors its rule so the result records what was used."""
-    entry = read_frvsr_entry(path)
-    has_ema = any(k.startswith(EMA_PREFIX) for k in entry["state_dict"])
-    meta = entry["meta"]
-    return {"scale": int(meta["scale"]), "degradation": str(meta.get("degradation") or "unknown"),
-            "ema": bool(ema) and has_ema, "has_ema": has_ema}
+def checkpoint_info(path: str) -> dict[str, Any]:
+    """Scale and trained degradation from the file, before any data is prepared."""
+    meta = read_frvsr_entry(path)["meta"]
+    return {"scale": int(meta["scale"]), "degradation": str(meta.get("degradation") or "unknown")}
 
 
 def prepare_data_option(cfg: dict[str, Any], out: Path) -> tuple[dict[str, Any], dict]:
@@ -146,7 +140,7 @@ def prepare_data_option(cfg: dict[str, Any], out: Path) -> tuple[dict[str, Any],
             pre.append(f"data.{key}={cfg[key]}")
             keys.add(f"data.{key}")
     if cfg["ckpt"] and cfg["baseline"] != "bicubic":
-        info = checkpoint_info(cfg["ckpt"], bool(cfg["ema"]))
+        info = checkpoint_info(cfg["ckpt"])
         if cfg["scale"] is not None and int(cfg["scale"]) != info["scale"]:
             raise EvalError(f"scale={cfg['scale']} but checkpoint {cfg['ckpt']} is "
                             f"x{info['scale']}; drop scale= or pass scale={info['scale']}")
