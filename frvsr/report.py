@@ -18,24 +18,12 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from frvsr.atomic import atomic_write_bytes
 from frvsr.metrics.clips import EvalError
 
 HIGHER_BETTER = {"psnr_y", "ssim_y", "psnr_rgb", "ssim_rgb", "vmaf"}
 LOWER_BETTER = {"lpips_alex", "lpips_vgg", "tof", "tlp", "ewarp", "tflicker"}
 UNITS = {"tlp": "tLP x100", "psnr_y": "dB", "psnr_rgb": "dB", "ewarp": "x1e-3"}
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temp file in the same folder, then rename: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # A per-process temp name (not mkstemp) so the file gets the umask's usual permissions.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def jsonable(obj: Any) -> Any:

@@ -16,12 +16,12 @@ import numpy as np
 import torch
 
 from frvsr import report_plots as plots
+from frvsr.atomic import atomic_write_bytes
 from frvsr.metrics.clips import EvalError, align_sizes, list_clips, read_frame_u8, to_tensor
 from frvsr.metrics.fidelity import psnr_y
 from frvsr.metrics.protocols import Protocol
 from frvsr.report import (
     LOWER_BETTER,
-    atomic_write_bytes,
     compare_rows,
     html_page,
     html_table,

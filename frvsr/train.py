@@ -18,9 +18,9 @@ import torch
 from lightning.pytorch.utilities import rank_zero_only
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from frvsr.atomic import atomic_write_text
 from frvsr.checkpoint import (
     CheckpointError,
-    atomic_write_text,
     find_resume_checkpoint,
     read_frvsr_entry,
     resume_problem,
@@ -148,7 +148,7 @@ def _gan_max_iters(cfg: DictConfig) -> None:
 
 @rank_zero_only
 def _write_config(cfg: DictConfig, out_dir: Path) -> None:
-    atomic_write_text(OmegaConf.to_yaml(cfg, resolve=True), out_dir / "config.yaml")
+    atomic_write_text(out_dir / "config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
 
 
 @rank_zero_only

@@ -6,8 +6,6 @@ with PyAV (H.264 when available, else MPEG-4 Part 2), no moviepy.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import av
@@ -18,6 +16,7 @@ from lightning.pytorch.loggers import WandbLogger
 from lightning.pytorch.utilities import rank_zero_only
 from torch import Tensor
 
+from frvsr.atomic import atomic_path
 from frvsr.data import bicubic_baseline
 from frvsr.lit.validation import ValSample
 
@@ -49,30 +48,22 @@ def make_grid(sample: ValSample, scale: int, degradation: str, crop: int) -> np.
 def encode_video(frames: Tensor, path: Path, fps: int = 10) -> None:
     """Encode `T,3,H,W` [0,1] to an mp4 atomically (temp file + rename)."""
     h, w = (s - s % 2 for s in frames.shape[-2:])  # yuv420p needs even sizes
-    fd, tmp = tempfile.mkstemp(suffix=".mp4", dir=path.parent)
-    os.close(fd)
-    try:
-        with av.open(tmp, "w") as container:
-            codec = "libx264" if "libx264" in av.codecs_available else "mpeg4"
-            stream = container.add_stream(codec, rate=fps)
-            stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
-            for frame in frames:
-                image = av.VideoFrame.from_ndarray(_to_uint8(frame[:, :h, :w]), format="rgb24")
-                container.mux(stream.encode(image))
-            container.mux(stream.encode(None))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, av.open(str(tmp), "w") as container:
+        codec = "libx264" if "libx264" in av.codecs_available else "mpeg4"
+        stream = container.add_stream(codec, rate=fps)
+        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+        for frame in frames:
+            image = av.VideoFrame.from_ndarray(_to_uint8(frame[:, :h, :w]), format="rgb24")
+            container.mux(stream.encode(image))
+        container.mux(stream.encode(None))
 
 
 def _save_png(image: np.ndarray, path: Path) -> None:
     import cv2
 
-    fd, tmp = tempfile.mkstemp(suffix=".png", dir=path.parent)
-    os.close(fd)
-    cv2.imwrite(tmp, image[..., ::-1])
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        if not cv2.imwrite(str(tmp), image[..., ::-1]):
+            raise OSError(f"could not write {path}")
 
 
 class SampleLogger(L.Callback):

@@ -16,13 +16,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import av
 import numpy as np
 
+from frvsr.atomic import atomic_path, atomic_write_text
 from frvsr.data.errors import DataError
 from frvsr.data.scenes import thumbnail
 
@@ -115,32 +115,13 @@ def _key(path: Path, max_frames: int | None) -> str:
     return hashlib.sha1(ident.encode()).hexdigest()[:20]
 
 
-def _publish(tmp: str | Path, dest: Path) -> None:
-    """Rename a finished temp file into place, readable by others (mkstemp makes it 0600)."""
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, dest)
-
-
-def _atomic_save_npy(dest: Path, arr: np.ndarray) -> None:
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-", suffix=".npy")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, arr)
-        _publish(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _decode_into_cache(path: Path, cache_dir: Path, key: str, max_frames: int | None) -> None:
     capacity = _count_packets(path)
     if max_frames is not None:
         capacity = min(capacity, max_frames)
     if capacity == 0:
         raise _fail(path, "has zero video frames")
-    fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".tmp-", suffix=".npy")
-    os.close(fd)
-    try:
+    with atomic_path(cache_dir / f"{key}.npy") as tmp:
         frames = None
         thumbs = []
         for i, rgb in enumerate(decode_frames(path, capacity)):
@@ -155,19 +136,10 @@ def _decode_into_cache(path: Path, cache_dir: Path, key: str, max_frames: int | 
             raise _fail(path, "has zero decodable video frames")
         frames.flush()
         del frames
-        meta = {"source": str(path), "num_frames": len(thumbs)}
-        _atomic_save_npy(cache_dir / f"{key}.thumbs.npy", np.stack(thumbs))
-        _publish(tmp, cache_dir / f"{key}.npy")
-        _atomic_write_text(cache_dir / f"{key}.json", json.dumps(meta))
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-
-
-def _atomic_write_text(dest: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-", suffix=".json")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    _publish(tmp, dest)
+        with atomic_path(cache_dir / f"{key}.thumbs.npy") as thumbs_tmp:
+            np.save(thumbs_tmp, np.stack(thumbs))
+    meta = {"source": str(path), "num_frames": len(thumbs)}
+    atomic_write_text(cache_dir / f"{key}.json", json.dumps(meta))
 
 
 def open_cached_video(

@@ -4,7 +4,6 @@ Every problem is an :class:`EvalError` whose one-line message names the clip and
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +12,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-IMAGE_EXTS = {".png", ".jpg", ".jpeg"}
+from frvsr.atomic import atomic_write_bytes
+from frvsr.data.clips import list_images, natural_key
+
 MAX_SCALE = 4  # GT may exceed SR by up to scale-1 pixels (HR cropped to a multiple of s)
 
 
@@ -21,14 +22,8 @@ class EvalError(ValueError):
     """A bad evaluation input; the message is one line naming the clip and frame."""
 
 
-def natural_key(name: str) -> list[object]:
-    """'frame 10.png' sorts after 'frame 9.png'."""
-    return [int(tok) if tok.isdigit() else tok.lower() for tok in re.split(r"(\d+)", name)]
-
-
-def list_frames(folder: Path) -> list[Path]:
-    files = [p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTS]
-    return sorted(files, key=lambda p: natural_key(p.name))
+# Same frame discovery as the datasets: natural sort, PNG/JPEG/BMP, hidden files skipped.
+list_frames = list_images
 
 
 def list_clips(root: Path, side: str) -> dict[str, list[Path]]:
@@ -110,10 +105,7 @@ def align_sizes(sr: np.ndarray, gt: np.ndarray, clip: str, index: int) -> np.nda
 
 def write_png(path: Path, img: np.ndarray) -> None:
     """Atomic PNG write of an H,W,3 uint8 RGB image."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     ok, buf = cv2.imencode(".png", cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
     if not ok:
         raise OSError(f"could not encode {path}")
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(buf.tobytes())
-    tmp.replace(path)
+    atomic_write_bytes(path, buf.tobytes())
