@@ -17,14 +17,11 @@ from typing import Any
 import torch
 from torch import nn
 
-from frvsr.atomic import atomic_path
+from frvsr.errors import CheckpointError
+from frvsr.io.atomic import atomic_path
 
 GENERATOR_PREFIX = "generator."
 EMA_PREFIX = "generator_ema."
-
-
-class CheckpointError(RuntimeError):
-    """A checkpoint that cannot serve the request; the message is one line with the fix."""
 
 
 def build_generator(

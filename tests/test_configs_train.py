@@ -2,15 +2,13 @@
 trainer) through Hydra's compose API; CPU sizes survive `model/generator=` overrides."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import hydra
 import pytest
 from omegaconf import OmegaConf
 
-sys.path.insert(0, str(Path(__file__).parent / "lit"))
-from lit_helpers import CONF, compose_train  # noqa: E402
+from tests.helpers.lit import CONF, compose_train  # noqa: E402
 
 EXPERIMENTS = sorted(p.stem for p in (CONF / "experiment").glob("*.yaml"))
 GENERATORS = sorted(p.stem for p in (CONF / "model" / "generator").glob("*.yaml"))

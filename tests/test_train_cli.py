@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-sys.path.insert(0, str(Path(__file__).parent / "lit"))
-from lit_helpers import TINY  # noqa: E402
+from tests.helpers.lit import TINY  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -128,9 +127,8 @@ def test_one_line_errors_for_missing_root_and_recurrent_on_images(
 
 
 def test_missing_root_names_the_override(tmp_path: Path) -> None:
-    from lit_helpers import compose_train
-
-    from frvsr.train import train
+    from frvsr.lit.fit import fit as train
+    from tests.helpers.lit import compose_train
 
     with pytest.raises(ValueError, match=r"set data\.train\.root=<dir>"):
         train(compose_train(tmp_path, ["data=folder", *TINY]))

@@ -16,8 +16,8 @@ from lightning.pytorch.loggers import WandbLogger
 from lightning.pytorch.utilities import rank_zero_only
 from torch import Tensor
 
-from frvsr.atomic import atomic_path
 from frvsr.data import bicubic_baseline
+from frvsr.io.atomic import atomic_path
 from frvsr.lit.validation import ValSample
 
 

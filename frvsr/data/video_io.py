@@ -22,9 +22,9 @@ from pathlib import Path
 import av
 import numpy as np
 
-from frvsr.atomic import atomic_path, atomic_write_text
 from frvsr.data.errors import DataError
 from frvsr.data.scenes import thumbnail
+from frvsr.io.atomic import atomic_path, atomic_write_text
 
 __all__ = [
     "VIDEO_EXTENSIONS",

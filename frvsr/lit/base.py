@@ -11,6 +11,7 @@ import torch
 from torch import Tensor, nn
 
 from frvsr.checkpoint import build_generator, generator_meta
+from frvsr.errors import ConfigError
 from frvsr.lit.ema import ema_update
 from frvsr.lit.validation import ValSample, clip_metrics
 
@@ -46,7 +47,7 @@ class GeneratorModule(L.LightningModule):
     ) -> None:
         super().__init__()
         if not 0.0 <= ema_decay < 1.0:
-            raise ValueError(f"model.ema_decay={ema_decay} must be in [0, 1); 0 disables EMA")
+            raise ConfigError(f"model.ema_decay={ema_decay} must be in [0, 1); 0 disables EMA")
         self.recurrent = flow_net is not None
         self.generator = build_generator(generator, flow_net, scale)
         self.meta = generator_meta(generator, scale, self.recurrent)
@@ -80,7 +81,7 @@ class GeneratorModule(L.LightningModule):
         """
         frames = getattr(datamodule, "num_frames", None)
         if self.recurrent and frames is not None and int(frames) < 2:
-            raise ValueError(
+            raise ConfigError(
                 f"data.num_frames={frames}: the recurrent model ({self.stage}) needs clips of "
                 ">= 2 frames; train single images with model=sisr (model=gan_sisr for the "
                 "GAN stage; with experiment=sisr also set data.num_frames=1), or use video "

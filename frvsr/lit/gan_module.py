@@ -8,6 +8,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from frvsr.errors import ConfigError
 from frvsr.lit.base import GeneratorModule
 from frvsr.lit.gan_policy import (
     check_policy,
@@ -109,7 +110,7 @@ class GANModule(GeneratorModule):
         if not isinstance(self.discriminator, SpatioTemporalDiscriminator):
             return None
         if not self.recurrent or lr.shape[1] < 3:
-            raise ValueError(
+            raise ConfigError(
                 "model.discriminator: the spatio-temporal D needs a recurrent generator and "
                 f">= 3 frames (got recurrent={self.recurrent}, T={lr.shape[1]}); use "
                 "model/discriminator=spatial or set data.num_frames >= 3"

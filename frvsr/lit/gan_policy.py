@@ -7,12 +7,14 @@ from contextlib import contextmanager
 import torch
 from torch import Tensor, nn
 
+from frvsr.errors import ConfigError
+
 D_UPDATE_POLICIES = ("every", "warmup", "balance")
 
 
 def check_policy(policy: str) -> None:
     if policy not in D_UPDATE_POLICIES:
-        raise ValueError(
+        raise ConfigError(
             f"model.d_update={policy!r} is not one of {D_UPDATE_POLICIES}; fix model.d_update"
         )
 

@@ -16,12 +16,9 @@ from frvsr.checkpoint import (
     generator_state,
     read_frvsr_entry,
 )
+from frvsr.errors import StageError
 from frvsr.lit.base import GeneratorModule
 from frvsr.lit.console import say
-
-
-class StageError(RuntimeError):
-    """The stage cannot start (e.g. no pretraining checkpoint); one line naming the fix."""
 
 
 def _describe(meta: dict) -> str:

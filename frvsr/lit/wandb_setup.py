@@ -2,7 +2,6 @@
 same run id when resuming, so a resumed run continues the same wandb run."""
 from __future__ import annotations
 
-import netrc
 import os
 from pathlib import Path
 from typing import Any
@@ -10,17 +9,7 @@ from typing import Any
 from omegaconf import DictConfig
 
 from frvsr.lit.console import say
-
-
-def wandb_key_configured() -> bool:
-    """True when WANDB_API_KEY is set or `wandb login` stored a key in ~/.netrc."""
-    if os.environ.get("WANDB_API_KEY"):
-        return True
-    try:
-        auth = netrc.netrc(os.environ.get("NETRC")).authenticators("api.wandb.ai")
-    except (FileNotFoundError, netrc.NetrcParseError, OSError):
-        return False
-    return bool(auth and auth[2])
+from frvsr.report.wandb_log import wandb_key_configured
 
 
 def configure_wandb(cfg: DictConfig, resume_id: str | None) -> dict[str, dict[str, Any]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor
 
+from frvsr.errors import ConfigError
 from frvsr.losses.base import WeightedLoss
 
 GAN_TYPES = ("vanilla", "lsgan", "hinge", "ragan")
@@ -27,12 +28,12 @@ class AdversarialLoss(WeightedLoss):
     ) -> None:
         super().__init__(weight=weight, reduction=reduction)
         if gan_type not in GAN_TYPES:
-            raise ValueError(
+            raise ConfigError(
                 f"AdversarialLoss: gan_type={gan_type!r} is not one of {GAN_TYPES}; "
                 "fix loss.adversarial_loss.gan_type"
             )
         if reduction == "none":
-            raise ValueError("AdversarialLoss: reduction='none' is not supported; use mean or sum")
+            raise ConfigError("AdversarialLoss: reduction='none' is not supported; use mean or sum")
         self.gan_type = gan_type
 
     def generator(self, fake: Tensor, real: Tensor | None = None) -> Tensor:
@@ -72,7 +73,7 @@ class FeatureMatchingLoss(WeightedLoss):
     def __init__(self, weight: float = 1.0, reduction: str = "mean") -> None:
         super().__init__(weight=weight, reduction=reduction)
         if reduction == "none":
-            raise ValueError("FeatureMatchingLoss: reduction='none' is not supported")
+            raise ConfigError("FeatureMatchingLoss: reduction='none' is not supported")
 
     def forward(self, fake_feats: list[Tensor], real_feats: list[Tensor]) -> Tensor:
         if not fake_feats or len(fake_feats) != len(real_feats):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
+from frvsr.errors import ConfigError
+
 REDUCTIONS = ("mean", "sum", "none")
 
 
@@ -16,12 +18,12 @@ class WeightedLoss(nn.Module):
     def __init__(self, weight: float = 1.0, reduction: str = "mean") -> None:
         super().__init__()
         if reduction not in REDUCTIONS:
-            raise ValueError(
+            raise ConfigError(
                 f"{type(self).__name__}: reduction={reduction!r} is not one of {REDUCTIONS}; "
                 "set loss.<name>.reduction accordingly"
             )
         if weight < 0:
-            raise ValueError(
+            raise ConfigError(
                 f"{type(self).__name__}: weight={weight} is negative; use a weight >= 0"
             )
         self.weight = float(weight)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from frvsr.errors import ConfigError
 from frvsr.losses.base import WeightedLoss
 
 CRITERIA = ("l1", "l2", "cosine")
@@ -40,7 +41,7 @@ class PerceptualLoss(WeightedLoss):
     ) -> None:
         super().__init__(weight=weight, reduction=reduction)
         if criterion not in CRITERIA:
-            raise ValueError(
+            raise ConfigError(
                 f"PerceptualLoss: criterion={criterion!r} is not one of {CRITERIA}; "
                 "fix loss.perceptual_loss.criterion"
             )

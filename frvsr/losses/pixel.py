@@ -4,6 +4,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from frvsr.errors import ConfigError
 from frvsr.losses.base import WeightedLoss
 
 CRITERIA = ("l1", "l2", "charbonnier")
@@ -18,7 +19,7 @@ def elementwise_distance(pred: Tensor, target: Tensor, criterion: str, eps: floa
         return diff.square()
     if criterion == "charbonnier":
         return torch.sqrt(diff.square() + eps * eps)
-    raise ValueError(f"criterion={criterion!r} is not one of {CRITERIA}; fix loss.*.criterion")
+    raise ConfigError(f"criterion={criterion!r} is not one of {CRITERIA}; fix loss.*.criterion")
 
 
 class PixelLoss(WeightedLoss):
@@ -33,7 +34,7 @@ class PixelLoss(WeightedLoss):
     ) -> None:
         super().__init__(weight=weight, reduction=reduction)
         if criterion not in CRITERIA:
-            raise ValueError(
+            raise ConfigError(
                 f"PixelLoss: criterion={criterion!r} is not one of {CRITERIA}; "
                 "fix loss.*.criterion"
             )
@@ -42,7 +43,7 @@ class PixelLoss(WeightedLoss):
 
     def forward(self, pred: Tensor, target: Tensor) -> Tensor:
         if pred.shape != target.shape:
-            raise ValueError(
+            raise ConfigError(
                 f"PixelLoss: prediction shape {tuple(pred.shape)} != target shape "
                 f"{tuple(target.shape)}; check data.scale against the generator's scale"
             )

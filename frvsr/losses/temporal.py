@@ -4,6 +4,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from frvsr.errors import ConfigError
 from frvsr.losses.base import WeightedLoss
 from frvsr.losses.pixel import CRITERIA, elementwise_distance
 
@@ -21,7 +22,7 @@ class FlowWarpLoss(WeightedLoss):
     ) -> None:
         super().__init__(weight=weight, reduction=reduction)
         if criterion not in CRITERIA:
-            raise ValueError(f"FlowWarpLoss: criterion={criterion!r} is not one of {CRITERIA}")
+            raise ConfigError(f"FlowWarpLoss: criterion={criterion!r} is not one of {CRITERIA}")
         self.criterion = criterion
         self.eps = eps
 
@@ -50,7 +51,7 @@ class PingPongLoss(WeightedLoss):
     ) -> None:
         super().__init__(weight=weight, reduction=reduction)
         if criterion not in CRITERIA:
-            raise ValueError(f"PingPongLoss: criterion={criterion!r} is not one of {CRITERIA}")
+            raise ConfigError(f"PingPongLoss: criterion={criterion!r} is not one of {CRITERIA}")
         self.criterion = criterion
         self.eps = eps
 

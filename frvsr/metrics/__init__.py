@@ -4,8 +4,7 @@ See docs/evaluation.md for the exact conventions.
 """
 from frvsr.metrics.fidelity import psnr_rgb, psnr_y, rgb_to_y, ssim_rgb, ssim_y
 from frvsr.metrics.perceptual import LPIPS
-from frvsr.metrics.protocols import Protocol
 from frvsr.metrics.temporal import Region, ewarp, tflicker, tlp, tof
 
-__all__ = ["LPIPS", "Protocol", "Region", "ewarp", "psnr_rgb", "psnr_y", "rgb_to_y",
+__all__ = ["LPIPS", "Region", "ewarp", "psnr_rgb", "psnr_y", "rgb_to_y",
            "ssim_rgb", "ssim_y", "tflicker", "tlp", "tof"]

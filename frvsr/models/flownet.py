@@ -7,6 +7,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from frvsr.errors import ConfigError
+
 SizePolicy = Literal["pad", "reflect_flow"]
 
 
@@ -47,7 +49,7 @@ class FNet(nn.Module):
     ) -> None:
         super().__init__()
         if size_policy not in ("pad", "reflect_flow"):
-            raise ValueError(f"size_policy must be 'pad' or 'reflect_flow', got {size_policy!r}")
+            raise ConfigError(f"size_policy must be 'pad' or 'reflect_flow', got {size_policy!r}")
         self.max_velocity = max_velocity
         self.size_policy = size_policy
         self.encoder1 = nn.Sequential(*_conv_pair(2 * in_channels, 32), nn.MaxPool2d(2, 2))

@@ -13,6 +13,7 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
+from frvsr.errors import ConfigError
 from frvsr.models.blocks import upsample_bicubic_tecogan
 from frvsr.ops.warp import flow_warp, space_to_depth, upsample_flow
 
@@ -67,7 +68,7 @@ class FRVSR(nn.Module):
     ) -> None:
         super().__init__()
         if scale not in (2, 3, 4):
-            raise ValueError(f"FRVSR supports scale 2, 3 or 4, got {scale}")
+            raise ConfigError(f"FRVSR supports scale 2, 3 or 4, got {scale}")
         if isinstance(sr_net, nn.Module):
             raise TypeError(
                 "FRVSR(sr_net=...) takes a callable that builds the backbone (e.g. "
@@ -75,7 +76,7 @@ class FRVSR(nn.Module):
                 "config), not a built module: FRVSR fills in in_channels/out_channels/scale"
             )
         if flow_upsampling not in ("bilinear", "bicubic_tecogan"):
-            raise ValueError(f"unknown flow_upsampling {flow_upsampling!r}")
+            raise ConfigError(f"unknown flow_upsampling {flow_upsampling!r}")
         self.scale = scale
         self.num_channels = num_channels
         self.flow_upsampling = flow_upsampling

@@ -26,6 +26,7 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
+from frvsr.errors import CheckpointMismatchError, ConfigError, WeightsNotFoundError
 from frvsr.models.flownet import FNet
 from frvsr.models.frvsr import FRVSR
 from frvsr.models.frvsr_net import FRVSRNet
@@ -56,10 +57,6 @@ _LEGACY: dict[type, list[tuple[str, str]]] = {
 }
 
 
-class CheckpointMismatchError(RuntimeError):
-    """A checkpoint's keys or shapes do not fit the model; the message lists the first ones."""
-
-
 def build_tecogan_frnet(
     num_feat: int = 64, num_block: int = 16, degradation: str = "BD", scale: int = 4
 ) -> FRVSR:
@@ -70,7 +67,7 @@ def build_tecogan_frnet(
     Their FRVSR model is 10-64, TecoGAN 16-64.
     """
     if degradation not in ("BD", "BI"):
-        raise ValueError(f"TecoGAN degradation is 'BD' or 'BI', got {degradation!r}")
+        raise ConfigError(f"TecoGAN degradation is 'BD' or 'BI', got {degradation!r}")
     mode = "bicubic_tecogan" if degradation == "BD" else "bilinear"
     sr_net = functools.partial(FRVSRNet, num_feat=num_feat, num_block=num_block, skip=mode)
     return FRVSR(FNet(size_policy="reflect_flow"), sr_net, scale=scale, flow_upsampling=mode)
@@ -161,7 +158,7 @@ def load_pretrained(model: nn.Module, path: str | Path) -> nn.Module:
     key or shape mismatch and ``FileNotFoundError`` for a missing file."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no weight file at {path}")
+        raise WeightsNotFoundError(f"no weight file at {path}; pass the path of a downloaded .pth")
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # truncated file or arbitrary pickle: one line, no traceback

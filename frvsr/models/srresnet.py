@@ -4,6 +4,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from frvsr.errors import ConfigError
 from frvsr.models.blocks import (
     ResidualBlockNoBN,
     SkipMode,
@@ -45,7 +46,7 @@ class SRResNet(nn.Module):
         check_skip_mode(skip)
         self.skip = skip
         if in_channels < out_channels:
-            raise ValueError(f"in_channels ({in_channels}) < out_channels ({out_channels})")
+            raise ConfigError(f"in_channels ({in_channels}) < out_channels ({out_channels})")
         self.scale = scale
         self.out_channels = out_channels
         self.conv_first = nn.Conv2d(in_channels, num_feat, 3, 1, 1)

@@ -7,12 +7,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from media_helpers import encode, remux
 
 from frvsr.data.datasets import EvalClipDataset, TrainClipDataset
 from frvsr.data.scenes import cut_scores, detect_cuts, shots_from_cuts
 from frvsr.data.sources import SampleSource, VideoSource, sample_video_path
 from frvsr.data.video_io import DECODE_STATS, decode_frames, open_cached_video
+from tests.helpers.media import encode, remux
 
 
 def test_bikes_scene_cuts_and_shot_split(tmp_path: Path) -> None:

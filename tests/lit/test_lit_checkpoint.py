@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 import torch
-from lit_helpers import TINY, TINY_GAN, compose_train
 
 import frvsr
 from frvsr.checkpoint import CheckpointError, atomic_torch_save
-from frvsr.train import train
+from frvsr.lit.fit import fit as train
+from tests.helpers.lit import TINY, TINY_GAN, compose_train
 
 
 class Unpicklable:

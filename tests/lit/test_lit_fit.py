@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 import torch
-from lit_helpers import TINY, TINY_GAN, compose_train
 
 import frvsr
+from frvsr.lit.fit import fit as train
 from frvsr.lit.staging import StageError
-from frvsr.train import train
+from tests.helpers.lit import TINY, TINY_GAN, compose_train
 
 
 def _last(run: Path) -> Path:

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 import torch
-from lit_helpers import TINY_GAN, compose_train
 from torch import nn
 
+from frvsr.lit.fit import fit as train
 from frvsr.lit.gan_module import GANModule
-from frvsr.train import train
+from tests.helpers.lit import TINY_GAN, compose_train
 
 
 def _snapshot(module: nn.Module) -> dict[str, torch.Tensor]:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from lit_helpers import TINY, compose_train
 
-from frvsr.train import train
+from frvsr.lit.fit import fit as train
+from tests.helpers.lit import TINY, compose_train
 
 N = 3
 

@@ -14,10 +14,10 @@ from torch import nn
 from frvsr.checkpoint import CheckpointError, atomic_torch_save
 from frvsr.lit.base import GeneratorModule
 from frvsr.lit.gan_module import GANModule
+from frvsr.lit.resume import resolve_ckpt_path
 from frvsr.lit.sr_module import SRModule
 from frvsr.losses import AdversarialLoss, PixelLoss
 from frvsr.models import FNet, FRVSRNet, SpatialDiscriminator, SRResNet
-from frvsr.train import resolve_ckpt_path
 
 
 def _sr(backbone: type[nn.Module] = FRVSRNet, num_feat: int = 8) -> SRModule:

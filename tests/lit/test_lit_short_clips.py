@@ -10,13 +10,13 @@ import hydra
 import lightning as L
 import pytest
 import torch
-from lit_helpers import TINY, compose_train
 from omegaconf import OmegaConf
 
+from frvsr.lit.fit import fit as train
 from frvsr.lit.sr_module import SRModule
 from frvsr.losses import FlowWarpLoss, PingPongLoss, PixelLoss
 from frvsr.models import FNet, FRVSRNet
-from frvsr.train import train
+from tests.helpers.lit import TINY, compose_train
 
 
 def _images(shared: Path) -> list[str]:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from lit_helpers import TINY, compose_train
 
-from frvsr.train import train
+from frvsr.lit.fit import fit as train
+from tests.helpers.lit import TINY, compose_train
 
 
 @pytest.mark.slow

@@ -12,10 +12,11 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
+from frvsr.errors import EvalError
+from frvsr.evaluation.clips import ClipPair, align_sizes, read_frame_u8, to_tensor
+from frvsr.evaluation.protocols import Protocol
 from frvsr.metrics import fidelity
-from frvsr.metrics.clips import ClipPair, EvalError, align_sizes, read_frame_u8, to_tensor
 from frvsr.metrics.perceptual import LPIPS
-from frvsr.metrics.protocols import Protocol
 from frvsr.metrics.temporal import (
     TLP_SCALE,
     ewarp_from_flows,

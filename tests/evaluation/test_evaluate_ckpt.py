@@ -13,7 +13,7 @@ import torch
 from frvsr.checkpoint import build_generator
 from frvsr.data.degradations import bicubic_baseline, degrade
 from frvsr.evaluate import main, parse_args, run
-from frvsr.metrics.clips import read_frame_u8, to_tensor
+from frvsr.evaluation.clips import read_frame_u8, to_tensor
 from frvsr.models import FNet
 from frvsr.models.espcn import ESPCN
 

@@ -13,7 +13,7 @@ import torch
 
 from frvsr.checkpoint import build_generator
 from frvsr.evaluate import main, parse_args, run
-from frvsr.metrics.folders import MARKER
+from frvsr.evaluation.folders import MARKER
 from frvsr.models.espcn import ESPCN
 
 GEN = "{_target_: frvsr.models.espcn.ESPCN, num_feat: 8, num_block: 1}"

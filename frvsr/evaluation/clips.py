@@ -12,14 +12,11 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from frvsr.atomic import atomic_write_bytes
 from frvsr.data.clips import list_images, natural_key
+from frvsr.errors import EvalError
+from frvsr.io.atomic import atomic_write_bytes
 
 MAX_SCALE = 4  # GT may exceed SR by up to scale-1 pixels (HR cropped to a multiple of s)
-
-
-class EvalError(ValueError):
-    """A bad evaluation input; the message is one line naming the clip and frame."""
 
 
 # Same frame discovery as the datasets: natural sort, PNG/JPEG/BMP, hidden files skipped.

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from frvsr.metrics.clips import EvalError
+from frvsr.errors import EvalError
 
 MARKER = ".frvsr-generated"
 

@@ -7,7 +7,7 @@ import cv2
 import pytest
 
 from frvsr.evaluate import parse_args, run
-from frvsr.metrics.protocols import Protocol, tecogan_crop_size
+from frvsr.evaluation.protocols import Protocol, tecogan_crop_size
 from frvsr.metrics.temporal import Region
 
 

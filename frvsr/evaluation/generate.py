@@ -4,54 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
 
-from frvsr.metrics.clips import EvalError, list_clips, read_frame_u8, to_tensor, write_png
-from frvsr.metrics.folders import fresh_folder
+from frvsr.errors import EvalError
+from frvsr.evaluation.clips import list_clips, read_frame_u8, to_tensor, write_png
+from frvsr.evaluation.folders import fresh_folder
+from frvsr.inference.upscaler import FrameUpscaler
 
 BASELINE_UPSCALE = {"bi": "MATLAB-style antialiased bicubic imresize (inverts BI)",
                     "bd": "phase-0-aligned bicubic, LR pixel i on HR pixel s*i (inverts BD)"}
-Upscaler = Callable[[torch.Tensor], torch.Tensor]
-
-
-def bicubic_upscaler(scale: int, degradation: str) -> Callable[[], Upscaler]:
-    from frvsr.data.degradations import bicubic_baseline
-
-    return lambda: (lambda lr: bicubic_baseline(lr, scale, degradation))
-
-
-def model_upscaler(loaded: Any) -> Callable[[], Upscaler]:
-    """A factory giving a fresh upscaler per clip (recurrent state restarts per clip)."""
-    model = loaded.model
-
-    def make() -> Upscaler:
-        state: list[Any] = [None]
-
-        def up(lr: torch.Tensor) -> torch.Tensor:
-            with torch.no_grad():
-                if not loaded.recurrent:
-                    return model(lr)
-                sr, state[0] = model.step(lr, state[0])
-                return sr
-
-        return up
-
-    return make
 
 
 def _to_u8(frame: torch.Tensor) -> np.ndarray:
     return (frame.clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
 
 
-def generate_frames(gt: Path, lr: Path | None, sr_out: Path, make: Callable[[], Upscaler],
+def generate_frames(gt: Path, lr: Path | None, sr_out: Path, make: Callable[[], FrameUpscaler],
                     scale: int, degradation: str) -> None:
     """Upscale every clip (streaming, whole frames) into ``sr_out/<clip>/<frame>.png``.
 
     Written into a temp folder that replaces ``sr_out`` only when complete (see
-    ``frvsr.metrics.folders``), so frames of an earlier run never mix with these. Without
+    ``frvsr.evaluation.folders``), so frames of an earlier run never mix with these. Without
     ``lr``, LR frames are made from GT with the degradation and rounded to uint8, as stored
     LR test sets are.
     """

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from frvsr.metrics import LPIPS, Protocol, psnr_y
-from frvsr.metrics.clips import ClipPair, list_frames, read_frame_u8, to_tensor
-from frvsr.metrics.scoring import Scorer, finite_mean
+from frvsr.evaluation.clips import ClipPair, list_frames, read_frame_u8, to_tensor
+from frvsr.evaluation.protocols import Protocol
+from frvsr.evaluation.scoring import Scorer, finite_mean
+from frvsr.metrics import LPIPS, psnr_y
 from frvsr.metrics.temporal import ewarp_pair, tflicker_pair, tlp_pair, tof_pair
 
 

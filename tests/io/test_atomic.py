@@ -1,4 +1,4 @@
-"""frvsr.atomic: a failed write leaves the old file and no temp file behind."""
+"""frvsr.io.atomic: a failed write leaves the old file and no temp file behind."""
 from __future__ import annotations
 
 import os
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from frvsr.atomic import atomic_path, atomic_write_text
+from frvsr.io.atomic import atomic_path, atomic_write_text
 
 
 def test_success_replaces_and_failure_keeps_the_old_file(tmp_path: Path) -> None:

@@ -18,11 +18,12 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
 from frvsr.checkpoint import read_frvsr_entry
-from frvsr.evaluate_generate import _to_u8
-from frvsr.metrics.clips import EvalError, write_png
-from frvsr.metrics.folders import check_replaceable, fresh_folder
+from frvsr.errors import EvalError
+from frvsr.evaluation.clips import write_png
+from frvsr.evaluation.folders import check_replaceable, fresh_folder
+from frvsr.evaluation.generate import _to_u8
 
-CONF = Path(__file__).resolve().parents[1] / "conf"
+CONF = Path(__file__).resolve().parents[2] / "conf"
 
 
 def _compose(name: str, overrides: list[str]) -> DictConfig:

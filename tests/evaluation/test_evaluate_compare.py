@@ -9,9 +9,9 @@ import cv2
 import numpy as np
 import pytest
 
-import frvsr.evaluate as evaluate
-from frvsr import report
 from frvsr.evaluate import main, parse_args, run
+from frvsr.report.results import load_results
+from frvsr.report.tables import compare_rows
 
 FAST = ["metrics=[psnr_y]", "report=false"]
 
@@ -69,7 +69,7 @@ def test_compare_single_path_comma_list_and_equal_names(
     assert main([f"compare={a},{b}", f"out={tmp_path / 'cmp.json'}"]) == 0
     out = capsys.readouterr().out
     assert "m (one/res)" in out and "m (two/res)" in out
-    rows = [r[0] for r in report.compare_rows(report.load_results([a, b]))[1]]
+    rows = [r[0] for r in compare_rows(load_results([a, b]))[1]]
     assert rows == ["m (one/res)", "m (two/res)"]
 
 
@@ -81,7 +81,7 @@ def test_report_options_fail_before_scoring(tmp_path: Path, capsys: pytest.Captu
     def no_scoring(*_: object, **__: object) -> None:
         raise AssertionError("scored before the report options were checked")
 
-    monkeypatch.setattr(evaluate, "evaluate_folders", no_scoring)
+    monkeypatch.setattr("frvsr.evaluation.run.evaluate_folders", no_scoring)
     assert "report_clip=zzz is not a clip of gt=" in _error(capsys, *base, "report_clip=zzz")
     assert "profile_row=9999 is outside clip 'a' frame 0" in _error(
         capsys, *base, "profile_row=9999")
@@ -95,7 +95,7 @@ def test_report_options_fail_before_scoring(tmp_path: Path, capsys: pytest.Captu
 def test_wandb_run_logs_means_without_report(tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple] = []
-    monkeypatch.setattr(report, "log_to_wandb", lambda *a: calls.append(a))
+    monkeypatch.setattr("frvsr.evaluation.run.log_to_wandb", lambda *a: calls.append(a))
     gt = _clips(tmp_path / "gt", ("a",))
     run(parse_args([f"sr={gt}", f"gt={gt}", f"out={tmp_path / 'r.json'}", *FAST,
                     "wandb_run=abc"]))

@@ -1,6 +1,6 @@
 """Assemble the self-contained HTML report of one evaluation, or of a comparison.
 
-Figures come from ``frvsr.report_plots``; each is embedded (base64) and also written as a
+Figures come from ``frvsr.report.plots``; each is embedded (base64) and also written as a
 PNG into ``<report>_plots/``. A bicubic column is shown when a folder of bicubic frames is
 given, or made on the fly from GT when the degradation and scale are known.
 """
@@ -15,20 +15,15 @@ from typing import Any
 import numpy as np
 import torch
 
-from frvsr import report_plots as plots
-from frvsr.atomic import atomic_write_bytes
-from frvsr.metrics.clips import EvalError, align_sizes, list_clips, read_frame_u8, to_tensor
+from frvsr.errors import EvalError
+from frvsr.evaluation.clips import align_sizes, list_clips, read_frame_u8, to_tensor
+from frvsr.evaluation.protocols import Protocol
+from frvsr.io.atomic import atomic_write_bytes
 from frvsr.metrics.fidelity import psnr_y
-from frvsr.metrics.protocols import Protocol
-from frvsr.report import (
-    LOWER_BETTER,
-    compare_rows,
-    html_page,
-    html_table,
-    img_tag,
-    jsonable,
-    table_rows,
-)
+from frvsr.report import plots
+from frvsr.report.page import html_page, html_table, img_tag
+from frvsr.report.results import jsonable, load_results
+from frvsr.report.tables import LOWER_BETTER, compare_rows, table_rows
 
 
 def _bicubic_frames(gt_paths: list[Path], clip: str, degradation: str, scale: int):
@@ -92,7 +87,7 @@ def _gather(result: dict, sr: Path, gt: Path, bicubic: Path | None, degradation:
         sr_clips = {next(iter(gt_clips)): next(iter(sr_clips.values()))}
     name = clip or next(iter(result["clips"]))
     if name not in gt_clips or name not in sr_clips:
-        raise ValueError(f"report_clip={name} is not a clip of this evaluation")
+        raise EvalError(f"report_clip={name} is not a clip of this evaluation")
     sources: dict[str, Any] = {"GT": iter(read_frame_u8(p, name, t)
                                           for t, p in enumerate(gt_clips[name])),
                                result["method"]: iter(read_frame_u8(p, name, t)
@@ -108,7 +103,7 @@ def _gather(result: dict, sr: Path, gt: Path, bicubic: Path | None, degradation:
     h, w = result["clips"][name]["size"]
     y = h // 2 if row is None else int(row)
     if not 0 <= y < h:
-        raise ValueError(f"profile_row={row} is outside the {h}-pixel-high frames")
+        raise EvalError(f"profile_row={row} is outside the {h}-pixel-high frames")
     x0 = max(0, w // 2 - 160)  # profiles show at most 320 columns, centred
     cs = min(96, h, w)
     cy, cx = (h - cs) // 2, (w - cs) // 2
@@ -222,3 +217,11 @@ def build_compare_report(results: list[dict], path: Path) -> None:
     sections = [("Mean over clips (* = best per column)", html_table(header, rows))]
     sections += [(k, img_tag(v, k)) for k, v in figs.items()]
     atomic_write_bytes(path, html_page("frvsr comparison", sections).encode())
+
+
+def write_report(result: dict[str, Any], path: Path, **sources: Any) -> None:
+    build_report(result, path, **sources)
+
+
+def write_compare_report(paths: list[Path], path: Path) -> None:
+    build_compare_report(load_results(paths), path)

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from frvsr.evaluate import parse_args, run
-from frvsr.report import compare_rows, jsonable, table_rows
-from frvsr.report_html import _gather
+from frvsr.report.html import _gather
+from frvsr.report.results import jsonable
+from frvsr.report.tables import compare_rows, table_rows
 
 
 def _clip(root: Path, n: int = 5, h: int = 40, w: int = 48) -> list[np.ndarray]:

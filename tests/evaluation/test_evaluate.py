@@ -10,9 +10,9 @@ import cv2
 import numpy as np
 import pytest
 
+from frvsr.errors import EvalError
 from frvsr.evaluate import main, parse_args, run
-from frvsr.metrics.clips import EvalError
-from frvsr.metrics.scoring import ALL_METRICS
+from frvsr.evaluation.scoring import ALL_METRICS
 
 FAST = "metrics=[psnr_y,ssim_y,tof,ewarp,tflicker]"
 
@@ -210,7 +210,7 @@ def test_vmaf_number_or_unavailable(dataset: tuple[Path, Path], tmp_path: Path,
     self_score = _run(f"sr={gt}", f"gt={gt}", f"out={tmp_path / 's.json'}", "metrics=[vmaf]",
                       "report=false")["clips"]["clip a"]["vmaf"]
     assert self_score > data["clips"]["clip a"]["vmaf"]
-    import frvsr.metrics.scoring as scoring
+    import frvsr.evaluation.scoring as scoring
 
     monkeypatch.setattr(scoring, "ffmpeg_with_vmaf", lambda: (None, "imageio-ffmpeg missing"))
     out = tmp_path / "u.json"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from frvsr.errors import EvalError
 from frvsr.metrics.temporal import Region
 
 PROTOCOLS = ("basicsr", "tecogan")
@@ -31,11 +32,11 @@ class Protocol:
 
     def __post_init__(self) -> None:
         if self.name not in PROTOCOLS:
-            raise ValueError(f"protocol {self.name!r} must be one of {', '.join(PROTOCOLS)}")
+            raise EvalError(f"protocol {self.name!r} must be one of {', '.join(PROTOCOLS)}")
         if self.crop_border < 0:
-            raise ValueError(f"crop_border must be >= 0, got {self.crop_border}")
+            raise EvalError(f"crop_border must be >= 0, got {self.crop_border}")
         if self.name == "tecogan" and self.crop_border:
-            raise ValueError("protocol=tecogan defines its own centre crop; leave crop_border=0")
+            raise EvalError("protocol=tecogan defines its own centre crop; leave crop_border=0")
 
     @property
     def min_frames(self) -> int:

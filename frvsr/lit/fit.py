@@ -1,0 +1,144 @@
+"""One training run from a composed config: instantiate data, model, callbacks, loggers and
+trainer, resolve the stage's initial weights and `ckpt_path=`, fit, report the metrics.
+
+`frvsr.train` (the Hydra entry point) only composes the config and calls `fit`.
+"""
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import hydra
+import lightning as L
+import torch
+from lightning.pytorch.utilities import rank_zero_only
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+from frvsr.checkpoint import read_frvsr_entry
+from frvsr.errors import ConfigError
+from frvsr.io.atomic import atomic_write_text
+from frvsr.lit.console import say
+from frvsr.lit.resume import resolve_ckpt_path
+from frvsr.lit.staging import resolve_init
+from frvsr.lit.wandb_setup import configure_wandb
+
+# VideoDataModule's sampler skips the batches a restored loop already consumed, so
+# Lightning's generic warning about mid-epoch checkpoints does not apply here.
+warnings.filterwarnings("ignore", message=".*dataloader is not resumable.*")
+# The GAN module keeps frozen loss networks (VGG) and the EMA copy in eval mode on purpose,
+# and its checkpoints are written after the optimiser steps by design (docs/training.md).
+warnings.filterwarnings("ignore", message=r".*module\(s\) in eval mode at the start of training.*")
+warnings.filterwarnings("ignore", message=".*ModelCheckpoint with manual optimization.*")
+# Lightning's own use of a deprecated torch pytree API: nothing a user can act on.
+warnings.filterwarnings("ignore", message=".*isinstance\\(treespec, LeafSpec\\).*")
+
+def _instantiate_all(cfg: DictConfig | None, **extra: Any) -> list[Any]:
+    """Instantiate every `_target_` entry of a group (callbacks, loggers); skip the rest."""
+    if not cfg:
+        return []
+    return [
+        hydra.utils.instantiate(node, **extra.get(name, {}))
+        for name, node in cfg.items()
+        if isinstance(node, DictConfig) and "_target_" in node
+    ]
+
+
+def _missing_keys(cfg: DictConfig, prefix: str = "") -> list[str]:
+    """Dotted keys still `???`; walks nodes without resolving interpolations (unlike
+    OmegaConf.missing_keys, which raises on `${..train.root}` pointing at a missing value)."""
+    found = []
+    for key in cfg.keys():
+        node = cfg._get_node(key)
+        if OmegaConf.is_missing(cfg, key):
+            found.append(f"{prefix}{key}")
+        elif isinstance(node, DictConfig) and not OmegaConf.is_interpolation(cfg, key):
+            found += _missing_keys(node, f"{prefix}{key}.")
+    return found
+
+
+def _check_mandatory(cfg: DictConfig) -> None:
+    """Unset `???` values (dataset roots) as one line naming the override to add."""
+    missing = _missing_keys(cfg)
+    if missing:
+        fix = " ".join(f"{k}=<{'dir' if k.endswith('root') else 'value'}>" for k in missing)
+        raise ConfigError(
+            f"{', '.join(missing)} is not set (??? in the config); set {fix} "
+            "(see data/README.md)"
+        )
+
+
+def _gan_max_iters(cfg: DictConfig) -> None:
+    """GAN: `trainer.max_steps` counts iterations (one G and at most one D update);
+    Lightning's global_step counts optimiser steps, so the module stops itself."""
+    if cfg.model.get("_target_", "").endswith("GANModule") and cfg.trainer.get("max_steps", -1) > 0:
+        with open_dict(cfg):
+            if cfg.model.get("max_iters") is None:
+                cfg.model.max_iters = cfg.trainer.max_steps
+            cfg.trainer.max_steps = -1
+        say(
+            f"GAN stage: trainer.max_steps={cfg.model.max_iters} is counted in "
+            "iterations (model.max_iters); Lightning's global_step advances once per "
+            "optimiser step (up to 2 per iteration)"
+        )
+
+
+@rank_zero_only
+def _write_config(cfg: DictConfig, out_dir: Path) -> None:
+    atomic_write_text(out_dir / "config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
+
+
+@rank_zero_only
+def _finish_wandb(loggers: list[Any]) -> None:
+    for logger in loggers:
+        if type(logger).__name__ == "WandbLogger" and logger._experiment is not None:
+            logger.experiment.finish()
+
+
+def fit(cfg: DictConfig) -> float | None:
+    """Fit one run described by `cfg`; returns `cfg.optimized_metric` when logged."""
+    if cfg.get("seed") is not None:
+        L.seed_everything(cfg.seed, workers=True)
+    if cfg.get("float32_matmul_precision"):
+        torch.set_float32_matmul_precision(cfg.float32_matmul_precision)
+    _check_mandatory(cfg)
+    _gan_max_iters(cfg)
+    out_dir = Path(cfg.paths.output_dir)
+
+    datamodule = hydra.utils.instantiate(cfg.data)
+    model_cfg = OmegaConf.create(OmegaConf.to_container(cfg.model, resolve=True))
+    model_cfg.pop("init_from", None)  # a staging setting of frvsr.train, not a module argument
+    model = hydra.utils.instantiate(model_cfg)
+    model.check_datamodule(datamodule)  # before any run folder content or wandb run exists
+    ckpt_path = resolve_ckpt_path(cfg, model)
+    _write_config(cfg, out_dir)
+    model.run_config = OmegaConf.to_yaml(cfg, resolve=True)
+    if ckpt_path is None:
+        resolve_init(model, cfg.model.get("init_from", "none"), Path(cfg.paths.log_dir))
+
+    wandb_id = read_frvsr_entry(ckpt_path)["meta"].get("wandb_id") if ckpt_path else None
+    loggers = _instantiate_all(cfg.get("logger"), **configure_wandb(cfg, wandb_id))
+    for logger in loggers:
+        if type(logger).__name__ == "WandbLogger":
+            # Start the run now: its id goes into every checkpoint (resume continues it).
+            if rank_zero_only.rank == 0:
+                resolved = OmegaConf.to_container(cfg, resolve=True)
+                logger.experiment.config.update(resolved, allow_val_change=True)
+            model.run_info["wandb_id"] = logger.version
+    callbacks = _instantiate_all(cfg.get("callbacks"))
+    if not loggers:  # Lightning refuses a LearningRateMonitor without a logger
+        callbacks = [c for c in callbacks if type(c).__name__ != "LearningRateMonitor"]
+    from frvsr.callbacks.checkpointing import AtomicCheckpointIO
+
+    trainer: L.Trainer = hydra.utils.instantiate(
+        cfg.trainer, callbacks=callbacks, logger=loggers or False, plugins=[AtomicCheckpointIO()]
+    )
+    try:
+        trainer.fit(model=model, datamodule=datamodule, ckpt_path=ckpt_path)
+    finally:
+        _finish_wandb(loggers)  # a multirun's next job must start its own wandb run
+    metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if v.numel() == 1}
+    say("final: " + ", ".join(f"{k}={v:.4f}" for k, v in sorted(metrics.items())
+                                                  if k.startswith("val/")))
+    say(f"outputs in {out_dir}")
+    return metrics.get(cfg.get("optimized_metric") or "")

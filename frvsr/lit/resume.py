@@ -1,0 +1,63 @@
+"""`ckpt_path=`: find and check the checkpoint a training run resumes from."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from omegaconf import DictConfig
+
+from frvsr.checkpoint import find_resume_checkpoint, read_frvsr_entry, resume_problem
+from frvsr.errors import CheckpointError
+from frvsr.lit.base import GeneratorModule
+from frvsr.lit.console import say
+
+
+def _resume_shapes(model: GeneratorModule) -> dict[str, torch.Size]:
+    """Parameter/buffer shapes a resumed checkpoint must hold (frozen loss nets are not saved)."""
+    return {k: v.shape for k, v in model.state_dict().items()
+            if not k.split(".", 1)[0].endswith("_loss")}
+
+
+def _resume_fix(model: GeneratorModule, problem: str) -> str:
+    if model.stage == "gan" and ("pretrain run" in problem or "sisr run" in problem):
+        return ("to start the GAN stage from a pixel-stage checkpoint use "
+                "model.init_from=<that file> without ckpt_path")
+    return ("resume with the overrides of the run that wrote it (experiment, model/generator, "
+            "widths), or pass ckpt_path=<a .ckpt of this configuration>")
+
+
+def resolve_ckpt_path(cfg: DictConfig, model: GeneratorModule) -> str | None:
+    """`ckpt_path=last`: newest `last.ckpt` of this task's runs that fits `model`; a path is
+    checked the same way. A misfit is one line naming the file and the fix, not Lightning's
+    size-mismatch or missing-key traceback."""
+    if cfg.get("ckpt_path") in (None, "", "none", "null"):
+        return None
+    shapes = _resume_shapes(model)
+    if str(cfg.ckpt_path) != "last":
+        path = Path(cfg.ckpt_path)
+        if not path.is_file():
+            raise CheckpointError(f"ckpt_path={path} does not exist; pass a .ckpt file")
+        problem = resume_problem(read_frvsr_entry(path), model.stage, model.meta, shapes)
+        if problem is not None:
+            raise CheckpointError(
+                f"ckpt_path={path} cannot resume this run: {problem}; {_resume_fix(model, problem)}"
+            )
+        say(f"resuming from {path}")
+        return str(path)
+    root = Path(cfg.paths.log_dir) / cfg.task_name
+    found, rejected = find_resume_checkpoint(root, model.stage, model.meta, shapes)
+    if found is None and not rejected:
+        raise CheckpointError(
+            f"ckpt_path=last: no last.ckpt under {root}; run without ckpt_path first"
+        )
+    if found is None:
+        newest, problem = rejected[0]
+        raise CheckpointError(
+            f"ckpt_path=last: none of the {len(rejected)} last.ckpt under {root} fits this run "
+            f"(newest {newest}: {problem}); {_resume_fix(model, problem)}"
+        )
+    if rejected:
+        say(f"passed over {len(rejected)} newer last.ckpt of another configuration "
+            f"(newest {rejected[0][0]}: {rejected[0][1]})")
+    say(f"resuming from {found}")
+    return str(found)
