@@ -38,17 +38,54 @@ def build_generator(
     return FRVSR(flow_net=flow_net, sr_net=sr_net, scale=scale)
 
 
+# Module paths that checkpoints of earlier versions may name (in `meta.generator_class` or a
+# stored config's `_target_`), mapped to where the class lives now. Generator classes are
+# recorded by their public `frvsr.models.<Class>` name, which survives moves of the files.
+LEGACY_NAMES: dict[str, str] = {
+    "frvsr.models.frvsr_net.FRVSRNet": "frvsr.models.FRVSRNet",
+    "frvsr.models.srresnet.SRResNet": "frvsr.models.SRResNet",
+    "frvsr.models.rrdbnet.RRDBNet": "frvsr.models.RRDBNet",
+    "frvsr.models.espcn.ESPCN": "frvsr.models.ESPCN",
+    "frvsr.models.flownet.FNet": "frvsr.models.FNet",
+}
+
+
+def public_name(obj: Any) -> str:
+    """`frvsr.models.<Class>` when `frvsr.models` exports the class, else `module.qualname`."""
+    import frvsr.models
+
+    name = obj.__qualname__
+    if getattr(frvsr.models, name, None) is obj:
+        return f"frvsr.models.{name}"
+    return f"{obj.__module__}.{name}"
+
+
+def canonical_name(name: str | None) -> str | None:
+    """A stored class path as today's public name (older checkpoints name module files)."""
+    return LEGACY_NAMES.get(name, name) if isinstance(name, str) else name
+
+
 def generator_meta(sr_net: Callable[..., nn.Module], scale: int, recurrent: bool) -> dict[str, Any]:
     """What identifies an architecture for checkpoint matching (class, widths, scale)."""
     func = getattr(sr_net, "func", sr_net)
     kwargs = dict(getattr(sr_net, "keywords", {}) or {})
     return {
-        "generator_class": f"{func.__module__}.{func.__qualname__}",
+        "generator_class": public_name(func),
         "num_feat": kwargs.get("num_feat"),
         "num_block": kwargs.get("num_block"),
         "scale": int(scale),
         "recurrent": bool(recurrent),
     }
+
+
+def _map_targets(node: Any) -> Any:
+    """Stored config with legacy `_target_` paths replaced (see LEGACY_NAMES)."""
+    if isinstance(node, dict):
+        return {k: (canonical_name(v) if k == "_target_" else _map_targets(v))
+                for k, v in node.items()}
+    if isinstance(node, list):
+        return [_map_targets(v) for v in node]
+    return node
 
 
 def read_frvsr_entry(path: str | Path) -> dict[str, Any]:
@@ -69,6 +106,9 @@ def read_frvsr_entry(path: str | Path) -> dict[str, Any]:
             f"checkpoint {path} has no 'frvsr' entry; it was not written by frvsr.train"
         )
     entry = dict(entry)
+    entry["meta"] = dict(entry.get("meta") or {})
+    if "generator_class" in entry["meta"]:  # every comparison sees today's public name
+        entry["meta"]["generator_class"] = canonical_name(entry["meta"]["generator_class"])
     entry["state_dict"] = ckpt.get("state_dict", {})
     return entry
 
@@ -107,7 +147,8 @@ def load_generator(path: str | Path, ema: bool = True) -> LoadedGenerator:
     from omegaconf import OmegaConf
 
     entry = read_frvsr_entry(path)
-    config = OmegaConf.to_container(OmegaConf.create(entry["config"]), resolve=False)
+    config = _map_targets(
+        OmegaConf.to_container(OmegaConf.create(entry["config"]), resolve=False))
     meta = entry["meta"]
     model_cfg = config.get("model", {})
     if "generator" not in model_cfg:
