@@ -16,6 +16,7 @@ import numpy as np
 
 __all__ = [
     "DEFAULT_THRESHOLD",
+    "CutDetector",
     "cut_scores",
     "detect_cuts",
     "shots_from_cuts",
@@ -59,3 +60,28 @@ def split_shots(
     if threshold is None:
         return [(0, len(thumbs))]
     return shots_from_cuts(detect_cuts(cut_scores(thumbs), threshold), len(thumbs))
+
+
+class CutDetector:
+    """The same detector, streaming: call it on each frame in order; it returns True when
+    the frame starts a new shot (its thumbnail differs from the previous frame's by more
+    than ``threshold``, exactly as :func:`cut_scores` + :func:`detect_cuts`).
+
+    Frames are ``H,W,3`` uint8 RGB arrays. Used for the recurrent state's reset at cuts
+    (``frvsr.inference.upscaler.run``'s ``is_cut`` hook) in evaluation and upscaling.
+    """
+
+    def __init__(self, threshold: float = DEFAULT_THRESHOLD) -> None:
+        self.threshold = float(threshold)
+        self._prev: np.ndarray | None = None
+        self.cuts: list[int] = []  # indices of the frames that started a new shot
+        self._index = -1
+
+    def __call__(self, rgb: np.ndarray) -> bool:
+        self._index += 1
+        thumb = thumbnail(rgb).astype(np.float32) / 255.0
+        cut = self._prev is not None and float(np.abs(thumb - self._prev).mean()) > self.threshold
+        self._prev = thumb
+        if cut:
+            self.cuts.append(self._index)
+        return cut
