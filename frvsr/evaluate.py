@@ -19,15 +19,14 @@ from frvsr.cli.args import parse_key_values
 from frvsr.cli.errors import run_cli, strip_debug
 from frvsr.errors import EvalError
 from frvsr.evaluation.protocols import PROTOCOLS
-from frvsr.evaluation.run import run
-from frvsr.evaluation.scoring import DEFAULT_METRICS, check_metrics
+from frvsr.metrics.specs import check_names, default_metrics
 
 DATA_PREFIXES = ("data.", "+data.", "++data.")  # Hydra overrides of the data= option
 
 DEFAULTS: dict[str, Any] = {
     "sr": None, "gt": None, "lr": None, "ckpt": None, "data": None, "baseline": None,
     "degradation": None, "scale": None, "out": "eval/results.json", "name": None,
-    "protocol": "basicsr", "crop_border": 0, "metrics": list(DEFAULT_METRICS),
+    "protocol": "basicsr", "crop_border": 0, "metrics": list(default_metrics()),
     "compare": None, "sr_out": None, "report": True, "bicubic": None, "report_clip": None,
     "profile_row": None, "ema": True, "wandb_run": None, "wandb_project": "frvsr",
     "wandb_dir": None, "threads": None,
@@ -60,7 +59,7 @@ def parse_args(argv: list[str]) -> dict[str, Any]:
         raise EvalError(f"{data_overrides[0]} needs data=<conf/data option>, e.g. data=folder")
     if isinstance(cfg["metrics"], str):
         cfg["metrics"] = [cfg["metrics"]]
-    cfg["metrics"] = check_metrics(list(cfg["metrics"]))
+    cfg["metrics"] = check_names(list(cfg["metrics"]))
     if cfg["protocol"] not in PROTOCOLS:
         raise EvalError(f"protocol={cfg['protocol']} must be one of {', '.join(PROTOCOLS)}")
     if cfg["baseline"] not in (None, "bicubic", "sisr"):
@@ -85,6 +84,14 @@ def main(argv: list[str] | None = None) -> int:
         print("keys (defaults): " + ", ".join(f"{k}={v}" for k, v in DEFAULTS.items()))
         return 0
     return run_cli(lambda: run(parse_args(args)), args)
+
+
+def run(cfg: dict[str, Any]) -> dict[str, Any] | None:
+    """One evaluation from parsed options (`frvsr.evaluation.run.run`, imported lazily so
+    that `--help` and argument errors stay fast)."""
+    from frvsr.evaluation.run import run as run_evaluation
+
+    return run_evaluation(cfg)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ traceback.
 """
 from __future__ import annotations
 
+import os
 import sys
 
 import hydra
@@ -27,7 +28,9 @@ def _hydra_main(cfg: DictConfig) -> float | None:
 def main() -> float | None:
     """Console entry point: a composition problem (unknown group option or key) is one
     `error:` line (exit 2) listing the valid choices; then Hydra takes over as usual."""
-    if not debug_requested(sys.argv[1:]):
+    if debug_requested(sys.argv[1:]):
+        os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra's own errors with their traceback too
+    else:
         problem = composition_error(sys.argv[1:])
         if problem is not None:
             print(f"error: {problem} (fix the override)", file=sys.stderr)

@@ -19,7 +19,6 @@ import argparse
 import sys
 import tempfile
 import time
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -32,21 +31,18 @@ from frvsr.data.datasets import TrainClipDataset
 from frvsr.data.sampler import EpochSampler
 from frvsr.data.sources import FolderSource, VideoSource, sample_video_path
 from frvsr.data.video_io import DECODE_STATS, decode_frames
+from frvsr.io.images import write_png
+from frvsr.io.video import VideoWriter
 
 T, PATCH, SCALE, KIND = 7, 64, 4, "bd_tecogan"
 
 
 def encode(frames: list[np.ndarray], dst: Path, fps: int = 25) -> None:
     """H.264 with one keyframe for the whole file: seeking cannot shortcut decoding."""
-    with av.open(str(dst), "w") as out:
-        stream = out.add_stream("libx264", rate=Fraction(fps, 1))
-        stream.height, stream.width = frames[0].shape[:2]
-        stream.pix_fmt = "yuv420p"
-        stream.gop_size = len(frames) + 1
-        stream.options = {"preset": "ultrafast", "sc_threshold": "0"}
+    with VideoWriter(dst, fps, preset="ultrafast", gop_size=len(frames) + 1,
+                     options={"sc_threshold": "0"}) as out:
         for rgb in frames:
-            out.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
-        out.mux(stream.encode())
+            out.write(rgb)
 
 
 def seek_cost(path: Path, starts: list[int]) -> float:
@@ -139,7 +135,7 @@ def main() -> int:
         else:  # dump the clip's frames as PNGs
             for i, f in enumerate(frames):
                 (root / "frames" / "clip").mkdir(parents=True, exist_ok=True)
-                cv2.imwrite(str(root / "frames" / "clip" / f"{i:05d}.png"), f[..., ::-1])
+                write_png(root / "frames" / "clip" / f"{i:05d}.png", f)
             folder = FolderSource(str(root / "frames"))
         folder_ds = TrainClipDataset(folder.clips(), SCALE, KIND, T, PATCH)
         video_ds = TrainClipDataset(

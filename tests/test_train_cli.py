@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.helpers.lit import TINY  # noqa: E402
+from tests.helpers.lit import TINY, config_options
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -87,8 +87,8 @@ def test_optuna_sweep_returns_the_metric(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("override", "expected"),
     [
-        ("model/generator=foo", "Available options in 'model/generator': espcn, frvsr_net, "
-                                "rrdbnet, srresnet"),
+        ("model/generator=foo", "Available options in 'model/generator': "
+                                + ", ".join(config_options("model/generator"))),
         ("experiment=foo", "Available options in 'experiment': frvsr_10_128,"),
         ("model.generator.nmu_feat=3", "valid keys of model.generator: _target_, _partial_, "
                                        "num_feat, num_block"),

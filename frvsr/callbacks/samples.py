@@ -2,13 +2,12 @@
 
 Written into the run folder (`samples/`) with every logger, and sent to wandb as
 `wandb.Image` / `wandb.Video(path)` when a WandbLogger is active. Videos are encoded
-with PyAV (H.264 when available, else MPEG-4 Part 2), no moviepy.
+with `frvsr.io.video.VideoWriter` (H.264 when available, else MPEG-4 Part 2), no moviepy.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-import av
 import lightning as L
 import numpy as np
 import torch
@@ -17,13 +16,9 @@ from lightning.pytorch.utilities import rank_zero_only
 from torch import Tensor
 
 from frvsr.data import bicubic_baseline
-from frvsr.io.atomic import atomic_path
+from frvsr.io.images import to_uint8, write_png
+from frvsr.io.video import VideoWriter, h264_or_mpeg4
 from frvsr.lit.validation import ValSample
-
-
-def _to_uint8(x: Tensor) -> np.ndarray:
-    """`C,H,W` float [0,1] to `H,W,C` uint8."""
-    return (x.clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
 
 
 def _centre_crop(x: Tensor, size: int) -> Tensor:
@@ -42,28 +37,15 @@ def make_grid(sample: ValSample, scale: int, degradation: str, crop: int) -> np.
             sample.lr[t : t + 1], scale_factor=scale, mode="bicubic", align_corners=False
         )[0]
     panels = [_centre_crop(x, crop) for x in (bicubic, sample.sr[t], sample.hr[t])]
-    return np.concatenate([_to_uint8(p) for p in panels], axis=1)
+    return np.concatenate([to_uint8(p) for p in panels], axis=1)
 
 
 def encode_video(frames: Tensor, path: Path, fps: int = 10) -> None:
-    """Encode `T,3,H,W` [0,1] to an mp4 atomically (temp file + rename)."""
-    h, w = (s - s % 2 for s in frames.shape[-2:])  # yuv420p needs even sizes
-    with atomic_path(path) as tmp, av.open(str(tmp), "w") as container:
-        codec = "libx264" if "libx264" in av.codecs_available else "mpeg4"
-        stream = container.add_stream(codec, rate=fps)
-        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+    """Encode `T,3,H,W` [0,1] to an mp4 atomically (temp file + rename), frame by frame:
+    H.264 (MPEG-4 Part 2 without libx264), yuv420p tagged BT.709, odd sizes padded."""
+    with VideoWriter(path, fps, codec=h264_or_mpeg4()) as out:
         for frame in frames:
-            image = av.VideoFrame.from_ndarray(_to_uint8(frame[:, :h, :w]), format="rgb24")
-            container.mux(stream.encode(image))
-        container.mux(stream.encode(None))
-
-
-def _save_png(image: np.ndarray, path: Path) -> None:
-    import cv2
-
-    with atomic_path(path) as tmp:
-        if not cv2.imwrite(str(tmp), image[..., ::-1]):
-            raise OSError(f"could not write {path}")
+            out.write(to_uint8(frame))
 
 
 class SampleLogger(L.Callback):
@@ -94,7 +76,7 @@ class SampleLogger(L.Callback):
         for i, sample in enumerate(samples):
             grid = make_grid(sample, pl_module.scale, degradation, self.crop)
             stem = f"it{step:07d}_{i}"
-            _save_png(grid, out_dir / f"{stem}.png")
+            write_png(out_dir / f"{stem}.png", grid)
             wandb_logs[f"val/sample_{i}"] = ("image", grid, sample.key)
             if self.video and sample.sr.shape[0] > 1:
                 video_path = out_dir / f"{stem}.mp4"

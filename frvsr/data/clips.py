@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 from PIL import Image
 
 from frvsr.data.errors import DataError
 from frvsr.data.video_io import CachedVideo
+from frvsr.io.images import read_image
 
 __all__ = ["IMAGE_EXTENSIONS", "Clip", "list_images", "natural_key", "read_image"]
 
@@ -38,30 +38,9 @@ def list_images(folder: Path) -> list[Path]:
     return sorted(files, key=lambda p: natural_key(p.name))
 
 
-def read_image(path: Path) -> np.ndarray:
-    """RGB uint8 H,W,3; unreadable or truncated files raise a one-line DataError."""
-    try:
-        data = np.fromfile(path, dtype=np.uint8)
-    except OSError as err:
-        raise DataError(
-            f"{path}: cannot be read ({err.strerror}); check the file and its permissions"
-        ) from None
-    fix = "re-export or remove the frame"
-    if data.size == 0:
-        raise DataError(f"{path}: empty file (0 bytes); {fix}")
-    if path.suffix.lower() in (".jpg", ".jpeg") and not bytes(data[-16:]).rstrip(
-        b"\x00\r\n "
-    ).endswith(b"\xff\xd9"):
-        # OpenCV decodes a truncated JPEG with a grey tail and only a warning; the missing
-        # end-of-image marker is the reliable sign.
-        raise DataError(f"{path}: truncated JPEG (no end-of-image marker); {fix}")
-    img = cv2.imdecode(data, cv2.IMREAD_COLOR)
-    if img is None:
-        raise DataError(f"{path}: not a readable image (corrupt or truncated); {fix}")
-    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
-
-
 def _read_files(paths: Sequence[Path]) -> np.ndarray:
+    """T,H,W,3 uint8, or uint16 when any frame is 16-bit (8-bit frames then scaled by 257,
+    which `to_float_tensor` maps to exactly the same floats)."""
     frames = [read_image(p) for p in paths]
     first = frames[0].shape
     for p, f in zip(paths, frames, strict=True):
@@ -70,6 +49,8 @@ def _read_files(paths: Sequence[Path]) -> np.ndarray:
                 f"{p}: frame is {f.shape[1]}x{f.shape[0]} but {paths[0].name} in the same clip is "
                 f"{first[1]}x{first[0]}; resize the clip's frames to one size"
             )
+    if any(f.dtype == np.uint16 for f in frames):
+        frames = [f if f.dtype == np.uint16 else f.astype(np.uint16) * 257 for f in frames]
     return np.stack(frames)
 
 
@@ -110,7 +91,8 @@ class Clip:
             return read_image(self.hr[0]).shape[:2]
 
     def read_hr(self, start: int, stop: int, rows: slice = _ALL, cols: slice = _ALL) -> np.ndarray:
-        """HR frames [start, stop) as T,H,W,3 uint8, optionally only `rows` x `cols`.
+        """HR frames [start, stop) as T,H,W,3 uint8 (uint16 for 16-bit image files),
+        optionally only `rows` x `cols`; `frvsr.io.images.to_float_tensor` scales either.
 
         From a cached video only the region is read (memmap); image files are decoded whole.
         """
@@ -119,6 +101,7 @@ class Clip:
         return _read_files(self.hr[start:stop])[:, rows, cols]
 
     def read_lr(self, start: int, stop: int) -> np.ndarray:
+        """LR frames [start, stop) as T,h,w,3 uint8 (uint16 for 16-bit files)."""
         if self.lr is None:
             raise DataError(f"{self.location}: no LR frames configured for clip {self.key!r}")
         return _read_files(self.lr[start:stop])

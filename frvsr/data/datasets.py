@@ -7,10 +7,12 @@
 * `EvalClipDataset`: one item per shot, whole frames, optionally the first `max_frames` and a
   centre crop of `crop` LR px (HR `scale * crop`).
 
-LR frames come from `degrade` (on the fly) or, when a clip has LR files, from them. On the
-fly, the HR region is degraded with a margin of `_MARGIN` LR px around the crop (where the
-frame has it), so crop-then-degrade equals degrade-then-crop away from frame borders. LR is
-clamped to [0, 1] (bicubic overshoots) and kept in float (not re-quantised to uint8).
+Frames are read as uint8 (uint16 for 16-bit PNGs) and scaled to float by the one image
+rule (`frvsr.io.images.to_float_tensor`: /255, /65535). LR frames come from `degrade` (on
+the fly) or, when a clip has LR files, from them. On the fly, the HR region is degraded
+with a margin of `_MARGIN` LR px around the crop (where the frame has it), so
+crop-then-degrade equals degrade-then-crop away from frame borders. LR is clamped to
+[0, 1] (bicubic overshoots) and kept in float (not re-quantised to uint8).
 
 Flips and rot90 are applied to HR *before* the on-the-fly degradation: BD samples HR pixels
 0, s, 2s, ... and flipping after sampling would put LR pixel i on HR pixel s*i + s - 1,
@@ -24,7 +26,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import torch
 from PIL import Image
 from torch import Tensor
@@ -41,16 +42,12 @@ from frvsr.data.transforms import (
     draw_crop,
     sample_rng,
 )
+from frvsr.io.images import to_float_tensor
 
 __all__ = ["EvalClipDataset", "TrainClipDataset", "Item"]
 
 Item = dict[str, "Tensor | str"]
 _MARGIN = 3  # LR px; >= the HR support of every kernel (BI x2..x4: 2 LR px, bd_duf x2: 3)
-
-
-def _to_tensor(frames: np.ndarray) -> Tensor:
-    """T,H,W,3 uint8 -> T,3,H,W float32 in [0,1]."""
-    return torch.from_numpy(frames).permute(0, 3, 1, 2).float().div_(255.0)
 
 
 class _ClipReader:
@@ -87,7 +84,8 @@ class _ClipReader:
         h, w = self.lr_size(clip)
         y0, x0 = max(0, y - _MARGIN), max(0, x - _MARGIN)
         y1, x1 = min(h, y + ph + _MARGIN), min(w, x + pw + _MARGIN)
-        hr = _to_tensor(clip.read_hr(start, stop, slice(s * y0, s * y1), slice(s * x0, s * x1)))
+        rows, cols = slice(s * y0, s * y1), slice(s * x0, s * x1)
+        hr = to_float_tensor(clip.read_hr(start, stop, rows, cols))
         ly, lx = y - y0, x - x0
         if aug is not None:
             # Augment the HR region first, then find where the crop went: the same flips on
@@ -117,8 +115,8 @@ class _ClipReader:
                 f"{clip.lr[start].parent}: LR frames are {lw}x{lh} but HR frames are {hw}x{hh}, "  # type: ignore[index]
                 f"not {s}x larger; make the LR set with scale {s}"
             )
-        lr = _to_tensor(lr_np[:, y : y + ph, x : x + pw])
-        hr = _to_tensor(hr_np[:, s * y : s * (y + ph), s * x : s * (x + pw)])
+        lr = to_float_tensor(lr_np[:, y : y + ph, x : x + pw])
+        hr = to_float_tensor(hr_np[:, s * y : s * (y + ph), s * x : s * (x + pw)])
         return lr, hr
 
 

@@ -10,24 +10,16 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from fractions import Fraction
 
-import av
 import cv2
 import numpy as np
 import torch
 from torch import Tensor
 
+from frvsr.io.images import to_float_tensor, to_uint8
+from frvsr.io.video import VideoWriter, decode_frames
+
 __all__ = ["ExtraDegradations", "add_noise", "h264_roundtrip", "jpeg_roundtrip"]
-
-
-def _to_uint8(clip: Tensor) -> np.ndarray:
-    """T,3,H,W float [0,1] -> T,H,W,3 uint8 RGB."""
-    return (clip.clamp(0, 1) * 255).round().byte().permute(0, 2, 3, 1).numpy()
-
-
-def _to_float(frames: np.ndarray) -> Tensor:
-    return torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float() / 255
 
 
 def add_noise(clip: Tensor, sigma: float, rng: np.random.Generator) -> Tensor:
@@ -39,34 +31,31 @@ def add_noise(clip: Tensor, sigma: float, rng: np.random.Generator) -> Tensor:
 def jpeg_roundtrip(clip: Tensor, quality: int) -> Tensor:
     """Encode every frame as JPEG at `quality` (1-100) and decode it again."""
     out = []
-    for rgb in _to_uint8(clip):
+    for rgb in to_uint8(clip):
         ok, buf = cv2.imencode(".jpg", rgb[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
         if not ok:
             raise RuntimeError(f"OpenCV could not JPEG-encode a {rgb.shape} frame")
         out.append(cv2.imdecode(buf, cv2.IMREAD_COLOR)[..., ::-1])
-    return _to_float(np.stack(out))
+    return to_float_tensor(np.stack(out))
 
 
 def h264_roundtrip(clip: Tensor, crf: int) -> Tensor:
-    """Encode the clip with libx264 at `crf` (yuv420p, even sizes padded) and decode it."""
-    frames = _to_uint8(clip)
+    """Encode the clip with libx264 at `crf` (yuv420p, even sizes padded) and decode it.
+
+    In memory, untagged (`colors=None`: FFmpeg's default BT.601 conversion both ways), as
+    this degradation has always been made, so seeded corruptions stay the same.
+    """
+    frames = to_uint8(clip)
     t, h, w = frames.shape[:3]
-    ph, pw = h + h % 2, w + w % 2  # 4:2:0 needs even sizes: pad by edge replication
-    padded = np.pad(frames, ((0, 0), (0, ph - h), (0, pw - w), (0, 0)), mode="edge")
     buf = io.BytesIO()
-    with av.open(buf, "w", format="mp4") as out:
-        stream = out.add_stream("libx264", rate=Fraction(25, 1))
-        stream.width, stream.height, stream.pix_fmt = pw, ph, "yuv420p"
-        stream.options = {"crf": str(int(crf)), "preset": "veryfast"}
-        for rgb in padded:
-            out.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
-        out.mux(stream.encode())
+    with VideoWriter(buf, 25, format="mp4", crf=crf, preset="veryfast", colors=None) as out:
+        for rgb in frames:
+            out.write(rgb)
     buf.seek(0)
-    with av.open(buf, "r") as inp:
-        decoded = [f.to_ndarray(format="rgb24")[:h, :w] for f in inp.decode(video=0)]
+    decoded = [f[:h, :w] for f in decode_frames(buf)]  # drop the padding of odd sizes
     if len(decoded) != t:
         raise RuntimeError(f"H.264 round trip returned {len(decoded)} frames for {t}")
-    return _to_float(np.stack(decoded))
+    return to_float_tensor(np.stack(decoded))
 
 
 @dataclass(frozen=True)

@@ -50,9 +50,10 @@ def _shots_of_files(frames: list[Path], threshold: float | None) -> list[tuple[i
         return [(0, len(frames))]
     import numpy as np
 
-    from frvsr.data.clips import read_image
+    from frvsr.io.images import as_uint8, read_image
 
-    return split_shots(np.stack([thumbnail(read_image(p)) for p in frames]), threshold)
+    thumbs = [thumbnail(as_uint8(read_image(p))) for p in frames]  # 16-bit: 8-bit view
+    return split_shots(np.stack(thumbs), threshold)
 
 
 class VimeoSource:

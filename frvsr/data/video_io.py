@@ -7,6 +7,7 @@ the whole video per sample. Instead each video is decoded *once*, sequentially, 
 absolute path, mtime, size and the frame cap. Windows are then memmap slices: the cost
 per sampled clip does not depend on the video's length (`scripts/bench_data.py`).
 
+Decoding is `frvsr.io.video.decode_frames` (re-exported here with `DECODE_STATS`).
 Every cache file is written to a temporary name and renamed, so a killed run leaves either
 a complete entry or none; concurrent writers (DataLoader workers) produce identical files.
 """
@@ -19,12 +20,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import av
 import numpy as np
 
 from frvsr.data.errors import DataError
 from frvsr.data.scenes import thumbnail
 from frvsr.io.atomic import atomic_path, atomic_write_text
+from frvsr.io.video import DECODE_STATS, count_frames, decode_frames, video_error
 
 __all__ = [
     "VIDEO_EXTENSIONS",
@@ -37,9 +38,6 @@ __all__ = [
 
 VIDEO_EXTENSIONS = (".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v")
 
-# Frames decoded by this process; the benchmark reads it to show decoding is bounded.
-DECODE_STATS = {"frames": 0}
-
 
 def default_cache_dir() -> Path:
     """$FRVSR_CACHE_DIR, else $XDG_CACHE_HOME/frvsr/frames, else ~/.cache/frvsr/frames."""
@@ -47,47 +45,6 @@ def default_cache_dir() -> Path:
         return Path(env)
     base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
     return base / "frvsr" / "frames"
-
-
-def _fail(path: Path, what: str) -> DataError:
-    return DataError(
-        f"{path}: {what}; re-encode it (e.g. ffmpeg -i in -c:v libx264 out.mp4) or remove it"
-    )
-
-
-def decode_frames(path: Path, max_frames: int | None = None):  # -> Iterator[np.ndarray]
-    """Yield RGB uint8 H,W,3 frames of the first video stream, in order, decoding each once."""
-    try:
-        container = av.open(str(path))
-    except (av.error.FFmpegError, OSError) as err:  # type: ignore[attr-defined]
-        raise _fail(path, f"cannot open as a video ({err})") from None
-    with container:
-        if not container.streams.video:
-            raise _fail(path, "has no video stream")
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"  # frame threading: sequential decode, several cores
-        count = 0
-        try:
-            for frame in container.decode(stream):
-                if max_frames is not None and count >= max_frames:
-                    break
-                DECODE_STATS["frames"] += 1
-                count += 1
-                yield frame.to_ndarray(format="rgb24")
-        except av.error.FFmpegError as err:  # type: ignore[attr-defined]
-            raise _fail(path, f"is corrupt after frame {count} ({err})") from None
-
-
-def _count_packets(path: Path) -> int:
-    """Frames in the first video stream, from the demuxer alone (no decoding)."""
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.video:
-                raise _fail(path, "has no video stream")
-            stream = container.streams.video[0]
-            return sum(1 for p in container.demux(stream) if p.size)
-    except av.error.FFmpegError as err:  # type: ignore[attr-defined]
-        raise _fail(path, f"cannot be read ({err})") from None
 
 
 @dataclass(frozen=True)
@@ -116,11 +73,11 @@ def _key(path: Path, max_frames: int | None) -> str:
 
 
 def _decode_into_cache(path: Path, cache_dir: Path, key: str, max_frames: int | None) -> None:
-    capacity = _count_packets(path)
+    capacity = count_frames(path)
     if max_frames is not None:
         capacity = min(capacity, max_frames)
     if capacity == 0:
-        raise _fail(path, "has zero video frames")
+        raise video_error(path, "has zero video frames")
     with atomic_path(cache_dir / f"{key}.npy") as tmp:
         frames = None
         thumbs = []
@@ -129,11 +86,11 @@ def _decode_into_cache(path: Path, cache_dir: Path, key: str, max_frames: int | 
                 shape = (capacity, *rgb.shape)
                 frames = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=shape)
             if rgb.shape != frames.shape[1:]:
-                raise _fail(path, f"changes frame size at frame {i} ({rgb.shape[:2]})")
+                raise video_error(path, f"changes frame size at frame {i} ({rgb.shape[:2]})")
             frames[i] = rgb
             thumbs.append(thumbnail(rgb))
         if frames is None:
-            raise _fail(path, "has zero decodable video frames")
+            raise video_error(path, "has zero decodable video frames")
         frames.flush()
         del frames
         with atomic_path(cache_dir / f"{key}.thumbs.npy") as thumbs_tmp:

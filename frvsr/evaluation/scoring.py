@@ -13,35 +13,28 @@ import numpy as np
 import torch
 
 from frvsr.errors import EvalError
-from frvsr.evaluation.clips import ClipPair, align_sizes, read_frame_u8, to_tensor
+from frvsr.evaluation.clips import ClipPair, align_sizes, read_frame, read_frame_u8, to_tensor
 from frvsr.evaluation.protocols import Protocol
-from frvsr.metrics import fidelity
+from frvsr.metrics import specs
 from frvsr.metrics.perceptual import LPIPS
 from frvsr.metrics.temporal import (
     TLP_SCALE,
     ewarp_from_flows,
     farneback,
-    tflicker_pair,
     to_gray_u8,
     tof_from_flows,
 )
 from frvsr.metrics.vmaf import ffmpeg_with_vmaf, vmaf_clip
 
-FRAME_METRICS = ("psnr_y", "ssim_y", "psnr_rgb", "ssim_rgb", "lpips_alex", "lpips_vgg")
-PAIR_METRICS = ("tof", "tlp", "ewarp", "tflicker")
-CLIP_METRICS = ("vmaf",)
-ALL_METRICS = FRAME_METRICS + PAIR_METRICS + CLIP_METRICS
-DEFAULT_METRICS = ("psnr_y", "ssim_y", "lpips_alex", "tof", "tlp", "ewarp", "tflicker")
-INF_METRICS = ("psnr_y", "psnr_rgb")
+# Snapshots of the metric table (frvsr.metrics.specs) at import; code reads the table itself.
+ALL_METRICS = specs.names()
+DEFAULT_METRICS = specs.default_metrics()
 Value = float | None
 
 
 def check_metrics(names: Sequence[str]) -> list[str]:
-    unknown = [n for n in names if n not in ALL_METRICS]
-    if unknown or not names:
-        raise EvalError(f"unknown metric {unknown[0] if unknown else '(none given)'}; valid: "
-                        f"{', '.join(ALL_METRICS)}")
-    return list(dict.fromkeys(names))
+    """``names`` without repeats; an unknown name (or none) is one line listing the valid."""
+    return specs.check_names(names)
 
 
 def finite_mean(values: Sequence[Value]) -> Value:
@@ -78,8 +71,11 @@ class Scorer:
         s, g = sr[:, ys, xs], gt[:, ys, xs]
         out: dict[str, float] = {}
         for name in self.metrics:
-            if name in ("psnr_y", "ssim_y", "psnr_rgb", "ssim_rgb"):
-                out[name] = getattr(fidelity, name)(s, g)
+            spec = specs.get(name)
+            if spec.kind != "frame":
+                continue
+            if spec.fn is not None and not spec.scorer_path:
+                out[name] = spec.fn(s, g)  # type: ignore[assignment]
             elif name == "lpips_alex":
                 with torch.no_grad():
                     out[name] = float(self.alex.distance(*emb).item())  # type: ignore[union-attr]
@@ -94,13 +90,14 @@ class Scorer:
             raise EvalError(f"clip '{pair.name}' has {n} frames; protocol={proto.name} needs "
                             f">= {proto.min_frames}")
         frames, pairs = set(proto.frames(n)), set(proto.pairs(n))
-        per: dict[str, list[Value]] = {m: [] for m in self.metrics if m not in CLIP_METRICS}
+        per: dict[str, list[Value]] = {m: [] for m in self.metrics
+                                       if specs.get(m).kind != "clip"}
         need_flow = any(m in self.metrics for m in ("tof", "ewarp"))
         prev = None  # (sr, gt, sr gray, gt gray, LPIPS embeddings) of frame t-1
         region = size = None
         for t in range(n):
-            sr_u8 = read_frame_u8(pair.sr[t], pair.name, t)
-            gt_u8 = align_sizes(sr_u8, read_frame_u8(pair.gt[t], pair.name, t), pair.name, t)
+            sr_u8 = read_frame(pair.sr[t], pair.name, t)  # uint8, or uint16 for 16-bit files
+            gt_u8 = align_sizes(sr_u8, read_frame(pair.gt[t], pair.name, t), pair.name, t)
             if size is None:
                 size = sr_u8.shape[:2]
                 region = self._region(pair.name, t, *size)
@@ -129,10 +126,11 @@ class Scorer:
                         "region": vars(region).copy()}
         for name, values in per.items():
             result[name] = finite_mean(values)
-            if name in INF_METRICS:
-                result[f"{name}_inf_frames"] = sum(1 for v in values if v == math.inf)
-            if name == "ewarp":
-                result["ewarp_undefined_pairs"] = sum(1 for v in values if v is None)
+            spec = specs.get(name)
+            if spec.inf_key:
+                result[spec.inf_key] = sum(1 for v in values if v == math.inf)
+            if spec.undefined_key:
+                result[spec.undefined_key] = sum(1 for v in values if v is None)
         if "vmaf" in self.metrics:
             result["vmaf"] = self._vmaf(pair, sorted(frames), region)
         result["per_frame"] = per
@@ -152,7 +150,12 @@ class Scorer:
         sr1, gt1, s1, g1, e1 = cur
         fw = farneback(g0, g1) if g0 is not None else None
         for name in self.metrics:
-            if name == "tof":
+            spec = specs.get(name)
+            if spec.kind != "pair":
+                continue
+            if spec.fn is not None and not spec.scorer_path:
+                per[name].append(spec.fn(sr0, sr1, gt0, gt1, region))
+            elif name == "tof":
                 per[name].append(tof_from_flows(fw, farneback(s0, s1), region))
             elif name == "ewarp":
                 per[name].append(ewarp_from_flows(sr0, sr1, fw, farneback(g1, g0), region))
@@ -161,8 +164,6 @@ class Scorer:
                     d_gt = float(self.alex.distance(e0[1], e1[1]).item())  # type: ignore[union-attr]
                     d_sr = float(self.alex.distance(e0[0], e1[0]).item())  # type: ignore[union-attr]
                 per[name].append(TLP_SCALE * abs(d_gt - d_sr))
-            elif name == "tflicker":
-                per[name].append(tflicker_pair(sr0, sr1, gt0, gt1, region))
 
     def _vmaf(self, pair: ClipPair, frames: list[int], region) -> float | str:
         if self.vmaf_reason:
@@ -195,12 +196,13 @@ def aggregate(clips: dict[str, dict], metrics: Sequence[str]) -> tuple[dict, dic
             over_clips[name] = over_frames[name] = next(v for v in values if isinstance(v, str))
             continue
         over_clips[name] = finite_mean(values)
-        if name in CLIP_METRICS:
+        if specs.get(name).kind == "clip":
             weights = [c["scored_frames"] for c in clips.values()]
             over_frames[name] = float(np.average(values, weights=weights))
         else:
             pooled = [v for c in clips.values() for v in c["per_frame"][name]]
             over_frames[name] = finite_mean(pooled)
-        if name in INF_METRICS:
-            over_clips[f"{name}_inf_frames"] = sum(c[f"{name}_inf_frames"] for c in clips.values())
+        inf_key = specs.get(name).inf_key
+        if inf_key:
+            over_clips[inf_key] = sum(c[inf_key] for c in clips.values())
     return over_clips, over_frames

@@ -1,12 +1,12 @@
-"""Validation helpers: per-clip metrics from `frvsr.metrics` and the kept sample clips."""
+"""Validation helpers: per-clip metrics from the metric table and the kept sample clips."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from torch import Tensor
 
-from frvsr.metrics import psnr_y, ssim_y
-from frvsr.metrics.temporal import tflicker, tof
+from frvsr.metrics import specs
 
 
 @dataclass
@@ -19,13 +19,33 @@ class ValSample:
     hr: Tensor
 
 
+def _crop(x: Tensor, border: int) -> Tensor:
+    """``x`` (``...,H,W``) without ``border`` pixels on every edge (BasicSR's crop_border)."""
+    if border < 0 or 2 * border >= min(x.shape[-2:]):
+        raise ValueError(f"crop_border={border} leaves nothing of a {tuple(x.shape[-3:])} image")
+    return x[..., border:x.shape[-2] - border, border:x.shape[-1] - border] if border else x
+
+
 def clip_metrics(sr: Tensor, hr: Tensor, crop_border: int = 0) -> dict[str, float]:
-    """Mean PSNR-Y / SSIM-Y over frames plus tFlicker and tOF of a `T,3,H,W` clip."""
-    frames = range(sr.shape[0])
-    psnr = [psnr_y(sr[t], hr[t], crop_border=crop_border) for t in frames]
-    ssim = [ssim_y(sr[t], hr[t], crop_border=crop_border) for t in frames]
-    out = {"psnr_y": sum(psnr) / len(psnr), "ssim_y": sum(ssim) / len(ssim)}
-    if sr.shape[0] > 1:
-        out["tflicker"] = float(tflicker(sr, hr))
-        out["tof"] = float(tof(sr, hr))
+    """The table's validation metrics (``MetricSpec.validation``: PSNR-Y, SSIM-Y, tOF,
+    tFlicker) of a `T,3,H,W` clip in [0,1].
+
+    Frame metrics: mean over frames, ``crop_border`` pixels cropped from every edge. Pair
+    metrics (only when T > 1): mean over the defined values of the consecutive pairs, on
+    whole frames (``crop_border`` does not apply to them); a metric with no defined pair
+    is left out.
+    """
+    out: dict[str, float] = {}
+    for spec in specs.validation_metrics():
+        fn = spec.fn
+        assert fn is not None  # the table checks it for validation metrics
+        if spec.kind == "frame":
+            values = [fn(_crop(sr[t], crop_border), _crop(hr[t], crop_border))
+                      for t in range(sr.shape[0])]
+            out[spec.name] = sum(values) / len(values)  # type: ignore[arg-type]
+        elif sr.shape[0] > 1:
+            pairs = [fn(sr[t - 1], sr[t], hr[t - 1], hr[t], None) for t in range(1, sr.shape[0])]
+            kept = [v for v in pairs if v is not None]
+            if kept:
+                out[spec.name] = float(np.mean(kept))
     return out

@@ -13,29 +13,27 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from frvsr.errors import EvalError
-from frvsr.evaluation.clips import align_sizes, list_clips, read_frame_u8, to_tensor
+from frvsr.evaluation.clips import align_sizes, list_clips, read_frame, read_frame_u8, to_tensor
 from frvsr.evaluation.protocols import Protocol
 from frvsr.io.atomic import atomic_write_bytes
+from frvsr.io.images import as_uint8, to_uint8
+from frvsr.metrics import specs
 from frvsr.metrics.fidelity import psnr_y
 from frvsr.report import plots
 from frvsr.report.page import html_page, html_table, img_tag
 from frvsr.report.results import jsonable, load_results
-from frvsr.report.tables import LOWER_BETTER, compare_rows, table_rows
+from frvsr.report.tables import compare_rows, table_rows
 
 
 def _bicubic_frames(gt_paths: list[Path], clip: str, degradation: str, scale: int):
     """Yield the bicubic baseline (data engineer's degrade + bicubic_baseline) per GT frame."""
     from frvsr.data.degradations import bicubic_baseline, degrade
 
-    def u8(x: torch.Tensor) -> np.ndarray:
-        return (x.clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()
-
     for t, p in enumerate(gt_paths):
-        lr = u8(degrade(to_tensor(read_frame_u8(p, clip, t)), scale, degradation))
-        yield u8(bicubic_baseline(to_tensor(lr), scale, degradation))
+        lr = to_uint8(degrade(to_tensor(read_frame(p, clip, t)), scale, degradation))
+        yield to_uint8(bicubic_baseline(to_tensor(lr), scale, degradation))
 
 
 def _bicubic_clip(bic: dict[str, list[Path]], name: str, bicubic: Path) -> list[Path]:
@@ -88,13 +86,13 @@ def _gather(result: dict, sr: Path, gt: Path, bicubic: Path | None, degradation:
     name = clip or next(iter(result["clips"]))
     if name not in gt_clips or name not in sr_clips:
         raise EvalError(f"report_clip={name} is not a clip of this evaluation")
-    sources: dict[str, Any] = {"GT": iter(read_frame_u8(p, name, t)
+    sources: dict[str, Any] = {"GT": iter(read_frame(p, name, t)  # 16-bit kept for PSNR
                                           for t, p in enumerate(gt_clips[name])),
-                               result["method"]: iter(read_frame_u8(p, name, t)
+                               result["method"]: iter(read_frame(p, name, t)
                                                       for t, p in enumerate(sr_clips[name]))}
     if bicubic is not None:
         paths = _bicubic_clip(list_clips(bicubic, "bicubic"), name, bicubic)
-        sources["bicubic"] = iter(read_frame_u8(p, name, t) for t, p in enumerate(paths))
+        sources["bicubic"] = iter(read_frame(p, name, t) for t, p in enumerate(paths))
     elif degradation and scale and result.get("baseline", {}).get("kind") != "bicubic":
         sources["bicubic"] = _bicubic_frames(gt_clips[name], name, degradation, int(scale))
     order = list(dict.fromkeys(["GT", *(["bicubic"] if "bicubic" in sources else []),
@@ -117,9 +115,9 @@ def _gather(result: dict, sr: Path, gt: Path, bicubic: Path | None, degradation:
         imgs = {k: next(sources[k]) for k in order}
         imgs = {k: align_sizes(imgs[result["method"]], v, name, t) for k, v in imgs.items()}
         for k in order:
-            profiles[k].append(imgs[k][y, x0:x0 + 320])
+            profiles[k].append(as_uint8(imgs[k][y:y + 1, x0:x0 + 320])[0])  # 8-bit display
         if t == n // 2:
-            crops = {k: imgs[k][cy:cy + cs, cx:cx + cs] for k in order}
+            crops = {k: as_uint8(imgs[k][cy:cy + cs, cx:cx + cs]) for k in order}
         if "bicubic" in imgs and t in frames:
             ys, xs = region.slices()
             bic_psnr.append(psnr_y(to_tensor(imgs["bicubic"][ys, xs]),
@@ -163,7 +161,7 @@ def build_report(result: dict, path: Path, sr: Path, gt: Path, bicubic: Path | N
     header, rows = table_rows(result)
     sections = [
         ("Results", f"<p>method <b>{html.escape(result['method'])}</b>, protocol <b>"
-                    f"{result['protocol']}</b>; ewarp shown x1e-3, tLP x100. Per-clip means, "
+                    f"{result['protocol']}</b>; {specs.display_notes()}. Per-clip means, "
                     "then the means over clips and over all scored frames.</p>"
                     + html_table(header, rows)),
     ]
@@ -200,7 +198,7 @@ def build_compare_report(results: list[dict], path: Path) -> None:
               if all(isinstance(x, (int, float)) for x in v.values())}
     figs: dict[str, bytes] = {}
     if values:
-        figs["metrics"] = plots.metric_bars(values, LOWER_BETTER)
+        figs["metrics"] = plots.metric_bars(values, specs.lower_better(values))
     for clip in list(results[0]["clips"])[:8]:
         curves = {}
         for r in results:

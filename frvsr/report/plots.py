@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import matplotlib
 
@@ -19,6 +19,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+from frvsr.metrics import specs  # noqa: E402
 
 COLORS = ["#222222", "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 
@@ -86,8 +88,13 @@ def crop_grid(crops: Mapping[str, np.ndarray], title: str, zoom: int = 3) -> byt
     return _png(fig)
 
 
-def metric_bars(values: Mapping[str, Mapping[str, float]], lower_better: set[str]) -> bytes:
-    """One small bar chart per metric: ``{metric: {method: value}}``."""
+def metric_bars(values: Mapping[str, Mapping[str, float]],
+                lower_better: Collection[str] | None = None) -> bytes:
+    """One small bar chart per metric: ``{metric: {method: value}}``, titled with which way
+    is better: ``lower_better`` names the lower-is-better metrics (default: the metric
+    table's directions, ``frvsr.metrics.specs``)."""
+    if lower_better is None:
+        lower_better = specs.lower_better(values)
     metrics = list(values)
     cols = min(len(metrics), 4)
     rows = math.ceil(len(metrics) / cols)

@@ -1,4 +1,7 @@
-"""Terminal output of evaluation: one result's table, a comparison of several, progress."""
+"""Terminal output of evaluation: one result's table, a comparison of several, progress.
+
+Formats, headers and which way is better come from the metric table (``frvsr.metrics.specs``).
+"""
 from __future__ import annotations
 
 import math
@@ -12,42 +15,19 @@ from rich.progress import Progress
 from rich.table import Table
 
 from frvsr.errors import EvalError
+from frvsr.metrics import specs
 from frvsr.report.results import load_results
-
-HIGHER_BETTER = {"psnr_y", "ssim_y", "psnr_rgb", "ssim_rgb", "vmaf"}
-
-
-LOWER_BETTER = {"lpips_alex", "lpips_vgg", "tof", "tlp", "ewarp", "tflicker"}
-
-
-UNITS = {"tlp": "tLP x100", "psnr_y": "dB", "psnr_rgb": "dB", "ewarp": "x1e-3"}
-
-
-def _fmt(metric: str, value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, str):
-        return "n/a" if value.startswith("unavailable") else value
-    if metric == "ewarp":
-        return f"{value * 1e3:.3f}"
-    if metric.startswith("ssim") or metric.startswith("lpips"):
-        return f"{value:.4f}"
-    return f"{value:.3f}" if metric in ("tof", "tlp", "tflicker") else f"{value:.2f}"
-
-
-def _header(metric: str) -> str:
-    return f"{metric} ({UNITS[metric]})" if metric in UNITS else metric
 
 
 def table_rows(result: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     """Header and rows (clips, then the two means) of one result, formatted for display."""
     metrics = [m for m in result["metrics"]]
-    header = ["clip", "frames"] + [_header(m) for m in metrics]
-    rows = [[name, str(c["scored_frames"])] + [_fmt(m, c[m]) for m in metrics]
+    header = ["clip", "frames"] + [specs.header(m) for m in metrics]
+    rows = [[name, str(c["scored_frames"])] + [specs.format_value(m, c[m]) for m in metrics]
             for name, c in result["clips"].items()]
     total = str(sum(c["scored_frames"] for c in result["clips"].values()))
     for key in ("mean_over_clips", "mean_over_frames"):
-        rows.append([key, total] + [_fmt(m, result[key][m]) for m in metrics])
+        rows.append([key, total] + [specs.format_value(m, result[key][m]) for m in metrics])
     return header, rows
 
 
@@ -63,7 +43,7 @@ def compare_rows(results: list[dict[str, Any]]) -> tuple[list[str], list[list[st
         nums = [(math.inf if v == "inf" else v) for v in vals if isinstance(v, (int, float))
                 or v == "inf"]
         if nums:
-            best[m] = max(nums) if m in HIGHER_BETTER else min(nums)
+            best[m] = max(nums) if specs.higher_is_better(m) else min(nums)
     rows = []
     for r in results:
         row = [r["method"]]
@@ -71,9 +51,9 @@ def compare_rows(results: list[dict[str, Any]]) -> tuple[list[str], list[list[st
             v = r["mean_over_clips"][m]
             num = math.inf if v == "inf" else v
             mark = "*" if m in best and isinstance(num, (int, float)) and num == best[m] else ""
-            row.append(_fmt(m, v) + mark)
+            row.append(specs.format_value(m, v) + mark)
         rows.append(row)
-    return ["method"] + [_header(m) for m in metrics], rows
+    return ["method"] + [specs.header(m) for m in metrics], rows
 
 
 def _console() -> Console:
@@ -85,7 +65,7 @@ def _console() -> Console:
 def print_table(result: dict[str, Any], console: Console | None = None) -> None:
     header, rows = table_rows(result)
     table = Table(title=f"{result['method']} - protocol {result['protocol']} "
-                        "(ewarp shown x1e-3, tLP x100)")
+                        f"({specs.display_notes()})")
     for h in header:
         table.add_column(h, justify="left" if h == "clip" else "right")
     for i, r in enumerate(rows):

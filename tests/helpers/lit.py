@@ -30,10 +30,17 @@ TINY = [
 TINY_GAN = TINY + ["model.discriminator.num_feat=8", "model.ema_decay=0.5"]
 
 
-def compose_train(tmp: Path, overrides: list[str], name: str = "run") -> DictConfig:
+def config_options(group: str, conf: Path = CONF) -> list[str]:
+    """The options of a config group (``model/generator`` -> its yaml files' names), so a
+    file added to ``conf/`` is tested without editing a list."""
+    return sorted(p.stem for p in (conf / group).glob("*.yaml"))
+
+
+def compose_train(tmp: Path, overrides: list[str], name: str = "run",
+                  conf: Path = CONF) -> DictConfig:
     """The `train` config with `overrides`, writing into `tmp/<name>` (runs root `tmp`)."""
     out = tmp / name
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+    with initialize_config_dir(config_dir=str(conf), version_base="1.3"):
         cfg = compose("train", overrides=[f"paths.log_dir={tmp}", *overrides])
     with open_dict(cfg):
         cfg.paths.output_dir = str(out)  # no HydraConfig outside a Hydra app

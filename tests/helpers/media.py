@@ -1,11 +1,16 @@
-"""Small media built with PyAV for the data tests and helpers shared by them."""
+"""Small media built with PyAV for the data tests and helpers shared by them.
+
+`encode` goes through the project's one encoder (`frvsr.io.video.VideoWriter`); `remux`
+copies packets without decoding or encoding, so it stays on PyAV directly.
+"""
 
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 
 import av
+
+from frvsr.io.video import VideoWriter
 
 
 def remux(src: Path, dst: Path, max_packets: int) -> int:
@@ -25,14 +30,10 @@ def remux(src: Path, dst: Path, max_packets: int) -> int:
 
 def encode(frames: list, dst: Path, codec: str = "libx264", fps: int = 25) -> None:
     """Encode RGB uint8 frames into `dst` with PyAV (one keyframe: gop as long as the clip)."""
-    with av.open(str(dst), "w") as out:
-        stream = out.add_stream(codec, rate=Fraction(fps, 1))
-        stream.height, stream.width = frames[0].shape[:2]
-        stream.pix_fmt = "yuv420p"
-        stream.gop_size = len(frames)
-        stream.max_b_frames = 0  # no B-frames: any packet prefix decodes to a frame prefix
+    # No B-frames: any packet prefix decodes to a frame prefix. Untagged (colors=None): an
+    # mpeg4 stream's colour tags live in the container only, and remuxing it into AVI (which
+    # cannot hold them) would change how it decodes.
+    with VideoWriter(dst, fps, codec=codec, gop_size=len(frames), max_b_frames=0,
+                     colors=None) as out:
         for rgb in frames:
-            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
+            out.write(rgb)
