@@ -14,6 +14,14 @@ from frvsr.checkpoint import build_generator, generator_meta
 from frvsr.errors import ConfigError
 from frvsr.lit.ema import ema_update
 from frvsr.lit.validation import ValSample, clip_metrics
+from frvsr.losses import (
+    FlowWarpLoss,
+    PingPongLoss,
+    PixelLoss,
+    WeightedLoss,
+    reconstruction_input,
+    reconstruction_losses,
+)
 
 
 class GeneratorModule(L.LightningModule):
@@ -33,6 +41,10 @@ class GeneratorModule(L.LightningModule):
     """
 
     stage = "base"
+    # Loss modules set by the subclasses (None when off); `reconstruct` reads them.
+    pixel_loss: PixelLoss
+    flow_loss: FlowWarpLoss | None
+    pingpong_loss: PingPongLoss | None
 
     def __init__(
         self,
@@ -105,6 +117,27 @@ class GeneratorModule(L.LightningModule):
             frames = frames.contiguous(memory_format=torch.channels_last)
         sr = net(frames)
         return sr.unflatten(0, lr.shape[:2]), None
+
+    def reconstruct(
+        self, lr: Tensor, hr: Tensor, perceptual_loss: WeightedLoss | None = None
+    ) -> tuple[dict[str, Tensor], Tensor, Any]:
+        """The training forward of both stages and its reconstruction terms.
+
+        Runs the generator on `reconstruction_input(lr, self.pingpong_loss)` and returns
+        `reconstruction_losses(...)` (pixel, perceptual if given, flow, ping-pong), the SR
+        clip `B,T,C,H,W` those terms saw (the forward half of a ping-pong run) and the raw
+        output (`FRVSROutput`, None for single-frame generators).
+        `lr: B,T,C,h,w`, `hr: B,T,C,H,W`.
+        """
+        sr_all, out = self.generate(reconstruction_input(lr, self.pingpong_loss))
+        sr = sr_all[:, : lr.shape[1]]
+        terms = reconstruction_losses(
+            sr, lr, hr, pixel_loss=self.pixel_loss, sr_all=sr_all,
+            lr_warped=out.lr_warped if out is not None else None,
+            flow_loss=self.flow_loss, pingpong_loss=self.pingpong_loss,
+            perceptual_loss=perceptual_loss,
+        )
+        return terms, sr, out
 
     def inference_generator(self) -> nn.Module:
         """The EMA copy when enabled (what a user gets from the checkpoint), else the live one."""

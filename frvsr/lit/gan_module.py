@@ -1,5 +1,11 @@
 """Adversarial fine-tuning (`experiment=gan`): manual optimisation, generator step then
-discriminator step on the detached output, both built from plain loss modules."""
+discriminator step on the detached output.
+
+As in mmagic's SRGAN, the loss terms come from pure functions
+(`frvsr.losses.generator_losses`, `discriminator_losses`; the reconstruction terms are the
+pixel-loss stage's own `reconstruction_losses`), and this module keeps the thin part:
+running the networks, toggling optimisers, backward, clipping, stepping, EMA, schedulers.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -19,15 +25,15 @@ from frvsr.lit.gan_policy import (
 )
 from frvsr.losses import (
     AdversarialLoss,
+    DOut,
     FeatureMatchingLoss,
     FlowWarpLoss,
     PingPongLoss,
     PixelLoss,
-    pingpong_sequence,
+    discriminator_losses,
+    generator_losses,
 )
 from frvsr.models.discriminators import SpatioTemporalDiscriminator
-
-DOut = tuple[Tensor, list[Tensor]]
 
 
 class GANModule(GeneratorModule):
@@ -136,76 +142,74 @@ class GANModule(GeneratorModule):
         lr_trip = lr[:, idx].reshape(b * len(centres), 3, *lr.shape[2:])
         return self.discriminator(hr_trip, cond, lr_trip, return_features=True)
 
-    # ---- the two halves --------------------------------------------------------------
-    def generator_step(self, batch: dict[str, Any], opt_g: Any) -> tuple[Tensor, Any, dict]:
+    # ---- loss terms: networks + the pure loss functions, no optimiser ------------------
+    def generator_terms(
+        self, lr: Tensor, hr: Tensor
+    ) -> tuple[dict[str, Tensor], Tensor, Tensor | None, Tensor]:
+        """Generator terms of one batch (`generator_losses` on top of the reconstruction
+        terms shared with `SRModule`), the SR clip `B,T,C,H,W`, D's condition and D's
+        real/fake margin (detached, for the `balance` policy). Touches no optimiser."""
+        recon, sr, out = self.reconstruct(lr, hr, self.perceptual_loss)
+        cond = self.d_condition(lr, out)
+        fake = self.discriminate(sr, lr, cond)
+        with torch.no_grad():
+            real = self.discriminate(hr, lr, cond)
+        terms = generator_losses(
+            recon, fake, real, adversarial_loss=self.adversarial_loss,
+            feature_matching_loss=self.feature_matching_loss,
+        )
+        return terms, sr, cond, real_fake_margin(real[0], fake[0])
+
+    def discriminator_terms(
+        self, lr: Tensor, hr: Tensor, sr: Tensor, cond: Tensor | None
+    ) -> dict[str, Tensor]:
+        """`d_real`, `d_fake` of D on GT vs. the detached SR clip. Touches no optimiser."""
+        real = self.discriminate(hr, lr, cond)
+        fake = self.discriminate(sr.detach(), lr, cond)
+        return discriminator_losses(real, fake, adversarial_loss=self.adversarial_loss)
+
+    # ---- the two halves: toggle, terms, backward, clip, step -------------------------
+    def generator_step(
+        self, batch: dict[str, Any], opt_g: Any
+    ) -> tuple[Tensor, Tensor | None, dict[str, Tensor]]:
         """One generator update; returns the detached SR clip, D's condition and the logs.
 
         D runs in train mode (as in TecoGAN) but its normalisation statistics are restored
         after the backward pass: the generator half changes nothing of the discriminator.
+        Under `d_update=warmup` the terms are computed (and logged) without an update.
         """
-        with frozen_norm_stats(self.discriminator):
-            return self._generator_step(batch, opt_g)
-
-    def _generator_step(self, batch: dict[str, Any], opt_g: Any) -> tuple[Tensor, Any, dict]:
-        lr, hr = batch["lr"], batch["hr"]
-        t = lr.shape[1]
         train_g = generator_trains(self.d_update, int(self.iteration), self.d_warmup_iters)
-        self.toggle_optimizer(opt_g)
-        # One-frame clips: no flow pair and no way back, so those terms are left out
-        # (they would be NaN); check_datamodule refuses such data for recurrent models.
-        temporal = t >= 2
-        use_pp = self.pingpong_loss is not None and temporal
-        inputs = pingpong_sequence(lr) if use_pp else lr
-        with torch.set_grad_enabled(train_g):
-            sr_all, out = self.generate(inputs)
-            sr = sr_all[:, :t]
-            terms: dict[str, Tensor] = {"pixel": self.pixel_loss(sr, hr)}
-            if self.perceptual_loss is not None:
-                terms["perceptual"] = self.perceptual_loss(sr, hr)
-            if self.flow_loss is not None and temporal:
-                terms["flow"] = self.flow_loss(out.lr_warped[:, : t - 1], lr)
-            if use_pp:
-                terms["pingpong"] = self.pingpong_loss(sr_all)
-            cond = self.d_condition(lr, out)
-            fake_logits, fake_feats = self.discriminate(sr, lr, cond)
-            with torch.no_grad():
-                real_logits, real_feats = self.discriminate(hr, lr, cond)
-            terms["adv"] = self.adversarial_loss.generator(fake_logits, real_logits)
-            if self.feature_matching_loss is not None:
-                terms["fm"] = self.feature_matching_loss(fake_feats, real_feats)
-            loss = sum(terms.values())
-        if train_g:
-            opt_g.zero_grad(set_to_none=True)
-            self.manual_backward(loss)
-            if self.grad_clip_g > 0:
-                self.clip_gradients(opt_g, gradient_clip_val=self.grad_clip_g,
-                                    gradient_clip_algorithm="norm")
-            opt_g.step()
-        self.untoggle_optimizer(opt_g)
+        with frozen_norm_stats(self.discriminator):
+            self.toggle_optimizer(opt_g)
+            with torch.set_grad_enabled(train_g):
+                terms, sr, cond, margin = self.generator_terms(batch["lr"], batch["hr"])
+                loss = sum(terms.values())
+            if train_g:
+                self._update(opt_g, loss, self.grad_clip_g)
+            self.untoggle_optimizer(opt_g)
         m = self.d_balance_momentum
-        self.d_balance.mul_(m).add_((1 - m) * real_fake_margin(real_logits, fake_logits))
+        self.d_balance.mul_(m).add_((1 - m) * margin)
         logs = {f"g_{k}": v.detach() for k, v in terms.items()}
         logs["g_loss"] = loss.detach()
         return sr.detach(), cond, logs
 
     def discriminator_step(
         self, batch: dict[str, Any], sr: Tensor, cond: Tensor | None, opt_d: Any
-    ) -> dict:
+    ) -> dict[str, Tensor]:
         """One discriminator update on GT vs. the detached SR clip."""
-        lr, hr = batch["lr"], batch["hr"]
         self.toggle_optimizer(opt_d)
-        real_logits, _ = self.discriminate(hr, lr, cond)
-        fake_logits, _ = self.discriminate(sr.detach(), lr, cond)
-        terms = self.adversarial_loss.discriminator(real_logits, fake_logits)
-        loss = terms["d_real"] + terms["d_fake"]
-        opt_d.zero_grad(set_to_none=True)
-        self.manual_backward(loss)
-        if self.grad_clip_d > 0:
-            self.clip_gradients(opt_d, gradient_clip_val=self.grad_clip_d,
-                                gradient_clip_algorithm="norm")
-        opt_d.step()
+        terms = self.discriminator_terms(batch["lr"], batch["hr"], sr, cond)
+        self._update(opt_d, terms["d_real"] + terms["d_fake"], self.grad_clip_d)
         self.untoggle_optimizer(opt_d)
         return {k: v.detach() for k, v in terms.items()}
+
+    def _update(self, opt: Any, loss: Tensor, clip: float) -> None:
+        """Backward, optional gradient-norm clipping and one step of `opt` (toggled)."""
+        opt.zero_grad(set_to_none=True)
+        self.manual_backward(loss)
+        if clip > 0:
+            self.clip_gradients(opt, gradient_clip_val=clip, gradient_clip_algorithm="norm")
+        opt.step()
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> None:
         opt_g, opt_d = self.optimizers()

@@ -9,7 +9,7 @@ import torch
 from torch import Tensor, nn
 
 from frvsr.lit.base import GeneratorModule
-from frvsr.losses import FlowWarpLoss, PingPongLoss, PixelLoss, pingpong_sequence
+from frvsr.losses import FlowWarpLoss, PingPongLoss, PixelLoss
 
 
 class SRModule(GeneratorModule):
@@ -50,21 +50,9 @@ class SRModule(GeneratorModule):
         self.scheduler_factory = scheduler
 
     def compute_losses(self, lr: Tensor, hr: Tensor) -> dict[str, Tensor]:
-        """Named weighted loss terms of one batch (`B,T,C,h,w` LR, `B,T,C,H,W` GT)."""
-        t = lr.shape[1]
-        # One-frame clips have no pair to warp and no way back: those terms would be the
-        # mean of an empty tensor (NaN), so they are left out (check_datamodule refuses
-        # such training data for recurrent models before it gets here).
-        temporal = t >= 2
-        use_pp = self.pingpong_loss is not None and temporal
-        inputs = pingpong_sequence(lr) if use_pp else lr
-        sr_all, out = self.generate(inputs)
-        terms = {"pixel": self.pixel_loss(sr_all[:, :t], hr)}
-        if self.flow_loss is not None and self.flow_loss.active and temporal:
-            terms["flow"] = self.flow_loss(out.lr_warped[:, : t - 1], lr)
-        if use_pp:
-            terms["pingpong"] = self.pingpong_loss(sr_all)
-        return terms
+        """Named weighted loss terms of one batch (`B,T,C,h,w` LR, `B,T,C,H,W` GT): the
+        reconstruction terms (pixel, flow, ping-pong) shared with the GAN stage."""
+        return self.reconstruct(lr, hr)[0]
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> Tensor:
         terms = self.compute_losses(batch["lr"], batch["hr"])

@@ -1,7 +1,8 @@
-"""Adversarial losses: vanilla (BCE), LSGAN, hinge and relativistic average (ESRGAN).
+"""Adversarial losses: vanilla (BCE), LSGAN, hinge and relativistic average (ESRGAN),
+and discriminator feature matching.
 
-`weight` scales only the generator term, as in BasicSR/TecoGAN: the discriminator
-always minimises its own unweighted objective.
+`weight` scales only the generator term, as in BasicSR's `GANLoss` and TecoGAN: the
+discriminator always minimises its own unweighted objective.
 """
 from __future__ import annotations
 
@@ -21,7 +22,30 @@ def _bce(logits: Tensor, target: float) -> Tensor:
 
 
 class AdversarialLoss(WeightedLoss):
-    """Generator and discriminator objectives on raw discriminator logits (any shape)."""
+    """Generator and discriminator objectives on raw discriminator logits.
+
+    Shapes: logits of any shape (per-patch `N,1,h',w'` from `SpatialDiscriminator` /
+    `SpatioTemporalDiscriminator`, per-image `N,1`); real and fake logits of the same
+    shape for `ragan`. Values: raw logits in (-inf, inf), no sigmoid applied (BCE runs on
+    logits, numerically stable).
+
+    `gan_type` (BasicSR `GANLoss` conventions):
+    - `vanilla`: BCE, G minimises -log sigmoid(D(fake)) (TecoGAN, weight 0.01).
+    - `lsgan`: least squares (Mao et al. 2017), targets 1 (real) and 0 (fake).
+    - `hinge`: D: relu(1 - D(real)) + relu(1 + D(fake)); G: -D(fake) (SAGAN/BigGAN).
+    - `ragan`: relativistic average (Jolicoeur-Martineau 2018) as in ESRGAN (weight
+      5e-3): each side is scored against the other side's mean logit; G needs the real
+      logits, detached by the caller.
+
+    Reduction `mean` (default) or `sum` over all logits gives a scalar; `none` is refused.
+    Values are >= 0 except the hinge generator term (unbounded). `generator` returns the
+    weighted term, `discriminator` the unweighted `d_real`, `d_fake`.
+
+    Raises:
+        frvsr.errors.ConfigError (a ValueError): an unknown `gan_type`,
+            `reduction="none"`, a negative `weight`.
+        ValueError: `generator(fake)` of a `ragan` loss without the real logits.
+    """
 
     def __init__(
         self, gan_type: str = "vanilla", weight: float = 0.01, reduction: str = "mean"
@@ -37,7 +61,8 @@ class AdversarialLoss(WeightedLoss):
         self.gan_type = gan_type
 
     def generator(self, fake: Tensor, real: Tensor | None = None) -> Tensor:
-        """Weighted generator loss; `real` (detached by the caller) only for `ragan`."""
+        """Weighted generator loss on D's logits of the SR input; `real` (D's logits of the
+        GT input, detached by the caller) is used only by `ragan`."""
         if self.gan_type == "vanilla":
             term = _bce(fake, 1.0)
         elif self.gan_type == "lsgan":
@@ -67,7 +92,19 @@ class AdversarialLoss(WeightedLoss):
 class FeatureMatchingLoss(WeightedLoss):
     """L1 between discriminator features of fake and (detached) real inputs, per layer.
 
-    Averaged over layers so the weight does not depend on the discriminator's depth.
+    Shapes: two equally long, non-empty lists of feature maps (the discriminator's
+    `return_features=True` output on the SR and on the GT input), the k-th maps of the
+    same shape (e.g. `N,C_k,H_k,W_k`). Values: real-valued activations; the real
+    features are detached, gradients flow into the fake ones only.
+
+    Reduction `mean` (default) or `sum` per layer, then the mean over layers (so the
+    weight does not depend on the discriminator's depth), times the weight: a scalar
+    >= 0; `none` is refused. Source: the discriminator feature loss of TecoGAN (Chu et al.
+    2020), after pix2pixHD's feature matching (Wang et al. 2018).
+
+    Raises:
+        frvsr.errors.ConfigError (a ValueError): `reduction="none"`, negative `weight`.
+        ValueError: empty lists or lists of different lengths.
     """
 
     def __init__(self, weight: float = 1.0, reduction: str = "mean") -> None:

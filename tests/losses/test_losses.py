@@ -112,3 +112,12 @@ def test_perceptual_loss_missing_weights_names_the_file(
     # weight 0: the term is off and its weights are never needed
     off = PerceptualLoss(arch="vgg19", layers=["relu5_4"], weight=0.0)
     assert off.features is None and off(torch.rand(1, 3, 8, 8), torch.rand(1, 3, 8, 8)) == 0
+
+
+def test_shape_errors_are_one_line_value_errors() -> None:
+    lr = torch.rand(1, 4, 3, 6, 6)
+    with pytest.raises(ValueError, match="B,T-1,C,h,w"):
+        FlowWarpLoss()(lr, lr)  # T warped frames instead of T-1
+    # per-layer maps differ in size: reduction none only with one layer (no network built)
+    with pytest.raises(ValueError, match="exactly one layer"):
+        PerceptualLoss(layers=["relu2_2", "relu3_3"], reduction="none", weight=0.0)
