@@ -26,6 +26,7 @@ from frvsr.data.errors import DataError
 from frvsr.data.scenes import thumbnail
 from frvsr.io.atomic import atomic_path, atomic_write_text
 from frvsr.io.video import DECODE_STATS, count_frames, decode_frames, video_error
+from frvsr.io.video_read import DECODER_VERSION
 
 __all__ = [
     "VIDEO_EXTENSIONS",
@@ -68,7 +69,7 @@ class CachedVideo:
 
 def _key(path: Path, max_frames: int | None) -> str:
     st = path.stat()
-    ident = f"{path.resolve()}|{st.st_mtime_ns}|{st.st_size}|{max_frames}"
+    ident = f"{path.resolve()}|{st.st_mtime_ns}|{st.st_size}|{max_frames}|v{DECODER_VERSION}"
     return hashlib.sha1(ident.encode()).hexdigest()[:20]
 
 

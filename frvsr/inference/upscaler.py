@@ -47,15 +47,51 @@ class BicubicUpscaler:
         """Stateless: nothing to forget."""
 
 
+PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def resolve_device(device: str) -> torch.device:
+    """``cpu``, ``cuda`` (``cuda:N``) or ``auto`` (CUDA when available).
+
+    Raises ``frvsr.errors.ConfigError`` for CUDA on a machine without it."""
+    from frvsr.errors import ConfigError
+
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"device={device} but this machine has no CUDA GPU; use device=cpu")
+    if device != "cpu" and not device.startswith("cuda"):
+        raise ConfigError(f"device={device} must be cpu, cuda, cuda:N or auto")
+    return torch.device(device)
+
+
 class ModelUpscaler:
     """A generator rebuilt by ``frvsr.load_generator`` (a ``LoadedGenerator``) as a stream.
 
     Recurrent models run ``model.step(lr_t, state)``; single-frame backbones ``model(lr_t)``.
-    Runs under ``torch.no_grad`` on the model's device and dtype.
+    Runs under ``torch.no_grad`` on ``device`` with ``precision`` (``fp32``, ``bf16``,
+    ``fp16``: weights and activations in that dtype, output returned as float32 on the
+    input's device); ``channels_last`` and ``compile`` (``torch.compile`` of the backbone)
+    are speed switches that do not change the result beyond float rounding.
     """
 
-    def __init__(self, loaded: Any) -> None:
-        self.model, self.recurrent, self.scale = loaded.model, bool(loaded.recurrent), loaded.scale
+    def __init__(self, loaded: Any, device: str = "cpu", precision: str = "fp32",
+                 channels_last: bool = False, compile: bool = False) -> None:
+        from frvsr.errors import ConfigError
+
+        if precision not in PRECISIONS:
+            raise ConfigError(f"precision={precision} must be one of {', '.join(PRECISIONS)}")
+        self.device, self.dtype = resolve_device(device), PRECISIONS[precision]
+        self.recurrent, self.scale = bool(loaded.recurrent), int(loaded.scale)
+        self.model = loaded.model.to(self.device, self.dtype).eval()
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
+        if channels_last:
+            self.model = self.model.to(memory_format=torch.channels_last)
+        if compile:
+            if self.recurrent:
+                self.model.sr_net = torch.compile(self.model.sr_net)
+            else:
+                self.model = torch.compile(self.model)
         self._state: Any = None
         self.resets = 0  # shots started (each clip start and each reset at a cut)
 
@@ -65,10 +101,12 @@ class ModelUpscaler:
 
     @torch.no_grad()
     def __call__(self, lr: Tensor) -> Tensor:
+        x = lr.to(self.device, self.dtype).contiguous(memory_format=self.memory_format)
         if not self.recurrent:
-            return self.model(lr)
-        sr, self._state = self.model.step(lr, self._state)
-        return sr
+            sr = self.model(x)
+        else:
+            sr, self._state = self.model.step(x, self._state)
+        return sr.to(lr.device, torch.float32)
 
 
 def run(upscaler: FrameUpscaler, frames: Iterable[Tensor],

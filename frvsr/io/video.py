@@ -33,7 +33,6 @@ No framework imports (lightning, hydra, omegaconf, wandb).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from contextlib import ExitStack
 from fractions import Fraction
 from pathlib import Path
@@ -44,21 +43,30 @@ import av
 import numpy as np
 from av.video.reformatter import ColorRange, Colorspace
 
-from frvsr.errors import DataError
 from frvsr.io.atomic import atomic_path
+from frvsr.io.audio import AudioMux
+from frvsr.io.video_read import (
+    DECODE_STATS,
+    SWS_FLAGS,
+    VideoInfo,
+    count_frames,
+    decode_frames,
+    decode_timed,
+    probe_video,
+    video_error,
+)
 
 __all__ = [
     "DECODE_STATS",
+    "VideoInfo",
     "VideoWriter",
     "count_frames",
     "decode_frames",
+    "decode_timed",
     "h264_or_mpeg4",
+    "probe_video",
     "video_error",
 ]
-
-# Frames decoded by `decode_frames` in this process; the benchmark reads it to show that
-# the frame cache bounds decoding.
-DECODE_STATS = {"frames": 0}
 
 # (AVColorPrimaries = AVColorTransferCharacteristic = AVColorSpace code, swscale matrix)
 _COLORS = {"bt709": (1, Colorspace.ITU709), "bt601": (6, Colorspace.ITU601)}
@@ -67,58 +75,6 @@ _CRF_CODECS = {"libx264", "libx265", "libvpx", "libvpx-vp9", "libaom-av1", "libs
 _PRESET_CODECS = {"libx264", "libx265"}
 
 Source = str | Path | BinaryIO
-
-
-def video_error(path: object, what: str) -> DataError:
-    """The one-line error for an unusable video file: what is wrong and how to fix it."""
-    return DataError(
-        f"{path}: {what}; re-encode it (e.g. ffmpeg -i in -c:v libx264 out.mp4) or remove it"
-    )
-
-
-def decode_frames(source: Source, max_frames: int | None = None) -> Iterator[np.ndarray]:
-    """Yield ``H,W,3`` uint8 RGB frames of the first video stream, in order, each decoded once.
-
-    ``source`` is a path or a readable file-like object; at most ``max_frames`` frames.
-
-    Raises:
-        DataError: not a video, no video stream, or corrupt after some frame.
-    """
-    try:
-        container = av.open(source if not isinstance(source, Path) else str(source))
-    except (av.error.FFmpegError, OSError) as err:  # type: ignore[attr-defined]
-        raise video_error(source, f"cannot open as a video ({err})") from None
-    with container:
-        if not container.streams.video:
-            raise video_error(source, "has no video stream")
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"  # frame threading: sequential decode, several cores
-        count = 0
-        try:
-            for frame in container.decode(stream):
-                if max_frames is not None and count >= max_frames:
-                    break
-                DECODE_STATS["frames"] += 1
-                count += 1
-                yield frame.to_ndarray(format="rgb24")
-        except av.error.FFmpegError as err:  # type: ignore[attr-defined]
-            raise video_error(source, f"is corrupt after frame {count} ({err})") from None
-
-
-def count_frames(path: Path) -> int:
-    """Frames (non-empty packets) of the first video stream, from the demuxer alone.
-
-    Raises:
-        DataError: unreadable file or no video stream.
-    """
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.video:
-                raise video_error(path, "has no video stream")
-            stream = container.streams.video[0]
-            return sum(1 for p in container.demux(stream) if p.size)
-    except av.error.FFmpegError as err:  # type: ignore[attr-defined]
-        raise video_error(path, f"cannot be read ({err})") from None
 
 
 def h264_or_mpeg4() -> str:
@@ -149,6 +105,9 @@ class VideoWriter:
         time_base: pts unit in seconds (default ``1/fps``).
         frame_size: ``(H, W)`` to create the stream before the first frame (an empty but
             valid video when no frame follows); otherwise taken from the first frame.
+        rotation: display rotation in degrees (counter-clockwise) stored in the container.
+        audio: an :class:`frvsr.io.audio.AudioMux` whose streams are interleaved as frames
+            are written.
     """
 
     def __init__(self, dst: Source, fps: Fraction | int | float | str = 25, *,
@@ -157,7 +116,8 @@ class VideoWriter:
                  gop_size: int | None = None, max_b_frames: int | None = None,
                  options: dict[str, str] | None = None, format: str | None = None,
                  time_base: Fraction | None = None,
-                 frame_size: tuple[int, int] | None = None) -> None:
+                 frame_size: tuple[int, int] | None = None, rotation: int = 0,
+                 audio: AudioMux | None = None) -> None:
         if colors is not None and colors not in _COLORS:
             raise ValueError(f"colors={colors!r}; use one of {sorted(_COLORS)} or None")
         if crf is not None and codec not in _CRF_CODECS:
@@ -169,6 +129,7 @@ class VideoWriter:
             else Fraction(fps)
         self.time_base = time_base if time_base is not None else 1 / self.fps
         self.format, self.frame_size = format, frame_size
+        self.rotation, self.audio = int(rotation) % 360, audio
         self.settings = {"gop_size": gop_size, "max_b_frames": max_b_frames}
         self.options = dict(options or {})
         if crf is not None:
@@ -217,7 +178,11 @@ class VideoWriter:
             cc.colorspace = _AVCOL_SPC_RGB if rgb else code
             cc.color_range = int(ColorRange.JPEG if rgb else ColorRange.MPEG)
         stream.options = self.options
+        if self.rotation:  # display matrix, as the source had it (frames stay unrotated)
+            stream.set_display_rotation(self.rotation)
         self._stream = stream
+        if self.audio is not None:  # before anything is muxed: the header lists all streams
+            self.audio.add_streams(self._container)
 
     def write(self, rgb: np.ndarray, pts: int | None = None) -> None:
         """Encode one ``H,W,3`` uint8 RGB frame; ``pts`` in ``time_base`` units (default: the
@@ -239,20 +204,25 @@ class VideoWriter:
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
         if self.colors is not None:  # else PyAV's encoder converts (FFmpeg's default, BT.601)
             if av.VideoFormat(self.pix_fmt, 2, 2).is_rgb:
-                frame = frame.reformat(format=self.pix_fmt)
+                frame = frame.reformat(format=self.pix_fmt, interpolation=SWS_FLAGS)
             else:
                 frame = frame.reformat(format=self.pix_fmt,
                                        dst_colorspace=_COLORS[self.colors][1],
-                                       dst_color_range=ColorRange.MPEG)
+                                       dst_color_range=ColorRange.MPEG,
+                                       interpolation=SWS_FLAGS)
         if pts is None:
             pts = round(self.frames_written / self.fps / self.time_base)
         frame.pts, frame.time_base = int(pts), self.time_base
+        if self.audio is not None:
+            self.audio.mux_until(self._container, pts * self.time_base)
         self._container.mux(stream.encode(frame))
         self.frames_written += 1
 
     def _abort(self, err: BaseException) -> None:
         """Close without finishing after ``err``; the atomic temp file (if any) is deleted."""
         try:
+            if self.audio is not None:
+                self.audio.close()
             if self._container is not None:
                 self._container.close()
         except Exception:  # noqa: BLE001, S110 - the half-written file is discarded anyway
@@ -273,6 +243,8 @@ class VideoWriter:
             assert self._container is not None
             self._container.start_encoding()  # header even without frames (no-op otherwise)
             self._container.mux(self._stream.encode(None))  # flush delayed frames
+            if self.audio is not None:
+                self.audio.finish(self._container)
             self._container.close()
             self._container = None
         except BaseException as err:

@@ -10,11 +10,31 @@ from frvsr.models.blocks import SkipMode, check_scale, check_skip_mode, upsample
 
 
 class ESPCN(nn.Module):
-    """conv 5x5 (``num_feat``) + tanh, ``num_block`` conv 3x3 (``num_feat // 2``) + tanh,
-    conv 3x3 to ``out_channels * scale**2``, pixel shuffle, plus an upsampled skip of the
-    first ``out_channels`` input channels (``skip``, default bilinear: the convs learn only
-    the residual, which trains faster than the paper's skip-less net). All convolutions run
-    at LR resolution, so the cost per output pixel is tiny.
+    """ESPCN, the efficient sub-pixel CNN (Shi et al., CVPR 2016).
+
+    Layout: conv 5x5 (``num_feat``) + tanh, ``num_block`` conv 3x3 (``num_feat // 2``) +
+    tanh, conv 3x3 to ``out_channels * scale**2``, pixel shuffle, plus an upsampled skip of
+    the first ``out_channels`` input channels. With the defaults (64 features, one middle
+    block) the convolutions are the paper's 5-64, 3-32, 3-(r^2 C) net; all run at LR
+    resolution, so the cost per output pixel is tiny.
+
+    Shapes: ``forward(x: B,in_channels,h,w) -> B,out_channels,s*h,s*w`` for any ``h, w``
+    (``s = scale``); ``in_channels >= out_channels``.
+    Values: float RGB in [0,1] in; the output is not clamped.
+    Scales: 2, 3, 4.
+    Skip (``skip``): ``bilinear`` (default: the convs learn only the residual, which trains
+    faster than the paper's skip-less net), ``bicubic_phase0`` (BD data),
+    ``bicubic_tecogan``, ``none`` (the paper's net; see
+    ``frvsr.models.blocks.upsample_skip``).
+    Parameters (64 features, one block, RGB): x4 37,200, x3 31,131, x2 26,796.
+
+    Source: Shi et al. 2016, "Real-Time Single Image and Video Super-Resolution Using an
+    Efficient Sub-Pixel Convolutional Neural Network" (there on the Y channel, without a
+    skip).
+
+    Raises:
+        frvsr.errors.ConfigError: unsupported ``scale`` or ``skip``, or
+            ``in_channels < out_channels``.
     """
 
     def __init__(

@@ -21,6 +21,17 @@ def _conv_pair(cin: int, cout: int) -> list[nn.Module]:
     ]
 
 
+def _reflect_to(x: Tensor, h: int, w: int) -> Tensor:
+    """Reflect-pad ``...,h',w'`` at the bottom/right to ``...,h,w`` (``h - h' < h'``): the
+    result of ``F.pad(mode="reflect")``, gathered with computed indices so that torch.export
+    needs no guard on the pad being smaller than the size (symbolic ONNX sizes)."""
+    for dim, n in ((-2, h), (-1, w)):
+        size = x.shape[dim]
+        idx = torch.arange(n, device=x.device)
+        x = x.index_select(dim, torch.where(idx < size, idx, 2 * (size - 1) - idx))
+    return x
+
+
 class FNet(nn.Module):
     """Encoder-decoder flow net: ``forward(lr_curr, lr_prev) -> flow B,2,h,w``.
 
@@ -62,10 +73,15 @@ class FNet(nn.Module):
             nn.Conv2d(64, 32, 3, 1, 1), nn.LeakyReLU(0.2, inplace=True), nn.Conv2d(32, 2, 3, 1, 1)
         )
 
-    def _estimate(self, x: Tensor) -> Tensor:
+    def _estimate(self, x: Tensor, size: tuple[int, int]) -> Tensor:
+        """Flow of the stacked frames ``x``; ``size`` = 8 * (h // 8, w // 8) of ``x``, the
+        size the three 2x max-pools and 2x upsamplings return to. The last upsampling
+        resizes to ``size`` by name (equal to 2x): under torch.export the size then stays
+        the expression it was given, which the crop below can be checked against."""
         out = self.encoder3(self.encoder2(self.encoder1(x)))
-        for decoder in (self.decoder1, self.decoder2, self.decoder3):
+        for decoder in (self.decoder1, self.decoder2):
             out = F.interpolate(decoder(out), scale_factor=2, mode="bilinear", align_corners=False)
+        out = F.interpolate(self.decoder3(out), size=size, mode="bilinear", align_corners=False)
         return torch.tanh(self.flow(out)) * self.max_velocity
 
     def forward(self, lr_curr: Tensor, lr_prev: Tensor) -> Tensor:
@@ -79,9 +95,10 @@ class FNet(nn.Module):
         if self.size_policy == "reflect_flow":
             if h < 8 or w < 8:
                 raise ValueError(f"FNet(size_policy='reflect_flow') needs h, w >= 8, got {h}x{w}")
-            flow = self._estimate(x)  # (h//8*8, w//8*8): max-pool drops the remainder
-            return F.pad(flow, (0, w - flow.shape[-1], 0, h - flow.shape[-2]), mode="reflect")
+            # (h//8*8, w//8*8): max-pool drops the remainder
+            return _reflect_to(self._estimate(x, (h // 8 * 8, w // 8 * 8)), h, w)
+        # Padded unconditionally (a zero pad is a copy): a branch on the size would pin it
+        # under torch.export, and the ONNX export keeps height and width symbolic.
         pad_h, pad_w = (-h) % 8, (-w) % 8
-        if pad_h or pad_w:
-            x = F.pad(x, (0, pad_w, 0, pad_h), mode="replicate")
-        return self._estimate(x)[..., :h, :w]
+        x = F.pad(x, (0, pad_w, 0, pad_h), mode="replicate")
+        return self._estimate(x, (h + pad_h, w + pad_w))[..., :h, :w]

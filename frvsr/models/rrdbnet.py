@@ -50,24 +50,34 @@ class RRDB(nn.Module):
 
 
 class RRDBNet(nn.Module):
-    """ESRGAN generator: ``feat = conv_first(x)``, ``feat + conv_body(body(feat))``, two
-    nearest-x2 + conv + LeakyReLU(0.2) stages (``conv_up1``, ``conv_up2``), ``conv_hr`` +
-    LeakyReLU, ``conv_last``.
+    """ESRGAN generator (RRDBNet, Wang et al. 2018).
 
-    Parameter names equal the published ESRGAN / Real-ESRGAN checkpoints (``conv_first``,
-    ``body.<i>.rdb<1..3>.conv<1..5>``, ``conv_body``, ``conv_up1``, ``conv_up2``,
-    ``conv_hr``, ``conv_last``), so they load strictly and reproduce their outputs.
+    Layout: ``feat = conv_first(x)``, ``feat + conv_body(body(feat))`` with ``num_block``
+    residual-in-residual dense blocks (growth ``num_grow_ch``), two nearest-x2 + conv +
+    LeakyReLU(0.2) stages (``conv_up1``, ``conv_up2``), ``conv_hr`` + LeakyReLU,
+    ``conv_last``.
 
+    Shapes: ``forward(x: B,in_channels,h,w) -> B,out_channels,s*h,s*w`` for any ``h, w``
+    (``s = scale``); with a skip, ``in_channels >= out_channels``.
+    Values: float RGB in [0,1] in; the output is not clamped.
     Scales: x4 as published. x2 as the published x2 models (Real-ESRGAN x2plus): the input is
     pixel-unshuffled by 2 (``conv_first`` takes ``4 * in_channels``) and the x4 trunk runs at
     half resolution; odd sizes are replicate-padded to even and the output cropped back.
     x3 is a frvsr extension without published weights: one nearest-x3 stage (``conv_up1``,
     no ``conv_up2``).
+    Skip (``skip``): the published models have none (``"none"``, the default); FRVSR
+    recipes may add ``"bilinear"`` / ``"bicubic_phase0"`` / ``"bicubic_tecogan"`` (see
+    ``frvsr.models.blocks.upsample_skip``) on the first ``out_channels`` input channels.
+    Parameters (64 features, 23 blocks, growth 32, RGB): x4 16,697,987 (ESRGAN's figure),
+    x2 16,703,171, x3 16,661,059.
 
-    ``skip``: the published models have none (``"none"``, the default); FRVSR recipes may add
-    ``"bilinear"`` / ``"bicubic_phase0"`` (see ``frvsr.models.blocks.upsample_skip``) on the
-    first ``out_channels`` input channels. 64 / 23 blocks / 32 growth, x4: 16,697,987
-    parameters.
+    Source: ESRGAN / BasicSR ``RRDBNet`` (``rrdbnet_arch.py``). Parameter names equal the
+    published ESRGAN / Real-ESRGAN checkpoints (``conv_first``,
+    ``body.<i>.rdb<1..3>.conv<1..5>``, ``conv_body``, ``conv_up1``, ``conv_up2``,
+    ``conv_hr``, ``conv_last``), so they load strictly and reproduce their outputs.
+
+    Raises:
+        frvsr.errors.ConfigError: unsupported ``scale`` or ``skip``.
     """
 
     def __init__(

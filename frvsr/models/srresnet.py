@@ -16,20 +16,34 @@ from frvsr.models.blocks import (
 
 
 class SRResNet(nn.Module):
-    """MSRResNet: ``conv_first`` + LeakyReLU(0.1), ``num_block`` residual blocks (no BN),
+    """MSRResNet (BasicSR's modified SRResNet, as in ESRGAN's PSNR baseline: no batch norm).
+
+    Layout: ``conv_first`` + LeakyReLU(0.1), ``num_block`` residual blocks (no BN),
     pixel-shuffle upsampling (x4: ``upconv1``, ``upconv2`` at x2 each; x2/x3: ``upconv1``),
-    each followed by LeakyReLU(0.1), ``conv_hr`` + LeakyReLU(0.1), ``conv_last``, plus a
-    bilinear (``align_corners=False``) skip of the first ``out_channels`` input channels.
+    each followed by LeakyReLU(0.1), ``conv_hr`` + LeakyReLU(0.1), ``conv_last``, plus an
+    upsampled skip of the first ``out_channels`` input channels.
 
-    Parameter names and shapes equal BasicSR's ``MSRResNet`` (``conv_first``,
+    Shapes: ``forward(x: B,in_channels,h,w) -> B,out_channels,s*h,s*w`` for any ``h, w``
+    (``s = scale``); ``in_channels >= out_channels``. With ``in_channels=(s**2 + 1) * 3``
+    it is FRVSR's backbone (LR frame first, then the space-to-depth of the warped previous
+    estimate; only ``conv_first`` widens).
+    Values: float RGB in [0,1] in; the output is not clamped (may leave [0,1] slightly).
+    Scales: 2, 3, 4.
+    Skip (``skip``): ``bilinear`` (default, MSRResNet's own; needed to reproduce published
+    weights and matching BI data), ``bicubic_phase0`` (BD data, phase-0 sampling: a
+    bilinear, centre-aligned skip starts 2-3 dB below the aligned bicubic upscale there),
+    ``bicubic_tecogan``, ``none`` (see ``frvsr.models.blocks.upsample_skip``).
+    Parameters (64 features, 16 blocks, RGB): x4 1,517,571 (BasicSR's figure), x3
+    1,554,499, x2 1,369,859; as FRVSR's x4 backbone (51 input channels) 1,545,219.
+
+    Source: BasicSR ``MSRResNet`` (``msrresnet_arch.py``), after SRResNet (Ledig et al.
+    2017). Parameter names and shapes equal BasicSR's (``conv_first``,
     ``body.<i>.conv1/conv2``, ``upconv1``, ``upconv2``, ``conv_hr``, ``conv_last``), so its
-    published checkpoints load with ``strict=True`` and give the same output. With
-    ``in_channels=3 + 3*scale**2`` it is FRVSR's backbone (only ``conv_first`` widens).
-    64 features, 16 blocks, x4: 1,517,571 parameters.
+    published checkpoints load with ``strict=True`` and give the same output.
 
-    ``skip`` defaults to MSRResNet's bilinear skip (needed to reproduce published weights);
-    on BD data choose ``bicubic_phase0``, whose grid matches phase-0 sampling (a bilinear,
-    centre-aligned skip starts 2-3 dB below the aligned bicubic upscale there).
+    Raises:
+        frvsr.errors.ConfigError: unsupported ``scale`` or ``skip``, or
+            ``in_channels < out_channels``.
     """
 
     def __init__(

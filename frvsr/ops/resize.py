@@ -11,9 +11,11 @@ pixel j is interpolated at LR coordinate j / s. A centre-aligned upscale of such
 shifted by (s - 1) / 2 HR pixels and loses about 2 dB for reasons that have nothing to do
 with super-resolution.
 
-Both are written as one dense interpolation matrix per axis (weights computed in float64)
-applied with matmuls, so they are exact, differentiable, run on any device and work on any
-`...,C,H,W` float tensor.
+`imresize` is one dense interpolation matrix per axis (weights computed in float64) applied
+with matmuls. `upsample_bicubic_phase0` applies 4-tap kernels per axis (one kernel per output
+phase, weights computed in float64) after replicate padding: no size-dependent Python, so it
+exports to ONNX with symbolic height and width (`frvsr.export`). Both are exact,
+differentiable, run on any device and work on any `...,C,H,W` float tensor.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ import functools
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
-__all__ = ["imresize", "upsample_bicubic_phase0", "cubic"]
+__all__ = ["imresize", "upsample_bicubic_phase0", "upsample_phase0_taps", "cubic"]
 
 
 def cubic(x: Tensor, a: float = -0.5) -> Tensor:
@@ -64,22 +67,33 @@ def _imresize_matrix(in_len: int, out_len: int, scale: float) -> Tensor:
     return mat
 
 
-@functools.lru_cache(maxsize=64)
-def _phase0_matrix(in_len: int, scale: int) -> Tensor:
-    """(scale*in_len, in_len) matrix: HR pixel j interpolated at LR coordinate j/scale.
+def _phase0_taps(scale: int) -> Tensor:
+    """(scale, 4) float64 Keys (a=-0.5) weights: row d interpolates HR pixel s*i + d at LR
+    coordinate i + d/s from LR pixels i-1, i, i+1, i+2 (row 0 is 0, 1, 0, 0: LR pixel i lands
+    on HR pixel s*i unchanged). Not cached: under torch.export a cached tensor would be a
+    tracing placeholder."""
+    t = torch.arange(scale, dtype=torch.float64)[:, None] / scale
+    return cubic(torch.cat([1 + t, t, 1 - t, 2 - t], dim=1))
 
-    Out-of-range taps are clamped to the edge pixel (replicate), the convention of
-    `torch.nn.functional.interpolate`; the last s-1 HR rows extrapolate flatly.
+
+def upsample_phase0_taps(x: Tensor, taps: Tensor) -> Tensor:
+    """Phase-0 aligned upscale of `...,h,w` by `s = taps.shape[0]` with 4-tap kernels.
+
+    `taps` (s, 4): weights of LR pixels i-1, i, i+1, i+2 for HR pixel s*i + d (row d).
+    Out-of-range taps take the edge pixel (replicate padding, the convention of
+    `torch.nn.functional.interpolate`), so the last s-1 HR rows extrapolate flatly.
+    Rows first, then columns, in x's dtype; output `...,s*h,s*w`. Only pad, slice, matmul
+    and reshape on symbolic sizes, so it exports to ONNX with dynamic height and width.
     """
-    out_len = in_len * scale
-    u = torch.arange(out_len, dtype=torch.float64) / scale
-    base = torch.floor(u)
-    ind = base[:, None] + torch.arange(-1, 3, dtype=torch.float64)[None, :]
-    weights = cubic(u[:, None] - ind)
-    cols = ind.long().clamp(0, in_len - 1)
-    mat = torch.zeros(out_len, in_len, dtype=torch.float64)
-    mat.scatter_add_(1, cols, weights)
-    return mat
+    s = taps.shape[0]
+    h, w = x.shape[-2], x.shape[-1]
+    kt = taps.to(device=x.device, dtype=x.dtype).transpose(0, 1)  # 4,s
+    y = F.pad(x.reshape(-1, 1, h, w), (1, 2, 1, 2), mode="replicate").squeeze(1)  # n,h+3,w+3
+    # The 4 row taps of every LR row, times the s phase kernels: HR rows s*i + d.
+    rows = torch.stack([y[:, j : j + h] for j in range(4)], dim=-1) @ kt  # n,h,w+3,s
+    rows = rows.transpose(-1, -2).reshape(-1, h * s, w + 3)
+    cols = torch.stack([rows[:, :, j : j + w] for j in range(4)], dim=-1) @ kt  # n,s*h,w,s
+    return cols.reshape(*x.shape[:-2], h * s, w * s)
 
 
 def _apply(x: Tensor, mat_h: Tensor, mat_w: Tensor) -> Tensor:
@@ -121,6 +135,6 @@ def upsample_bicubic_phase0(x: Tensor, scale: int) -> Tensor:
         raise TypeError(f"upsample_bicubic_phase0 expects a float tensor, got {x.dtype}")
     if int(scale) != scale or scale < 1:
         raise ValueError(f"upsample_bicubic_phase0 scale must be a positive integer, got {scale}")
-    scale = int(scale)
-    h, w = x.shape[-2], x.shape[-1]
-    return _apply(x, _phase0_matrix(h, scale), _phase0_matrix(w, scale))
+    if x.dim() < 2:
+        raise ValueError(f"resize expects a tensor shaped ...,H,W, got shape {tuple(x.shape)}")
+    return upsample_phase0_taps(x, _phase0_taps(int(scale)))

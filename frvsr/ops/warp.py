@@ -48,9 +48,11 @@ def flow_warp(x: Tensor, flow: Tensor) -> Tensor:
     ys = torch.arange(h, device=x.device, dtype=dtype).view(1, h, 1)
     xs = torch.arange(w, device=x.device, dtype=dtype).view(1, 1, w)
     # Pixel coordinates -> [-1, 1] with align_corners=True; a 1-pixel axis maps to 0.
-    gx = (xs + flow[:, 0]) * (2.0 / max(w - 1, 1)) - 1.0
-    gy = (ys + flow[:, 1]) * (2.0 / max(h - 1, 1)) - 1.0
-    if w == 1:
+    # torch.sym_max is max() on ints and stays symbolic under torch.export (ONNX export with
+    # dynamic sizes), where Python's max() would have to guard on the size.
+    gx = (xs + flow[:, 0]) * (2.0 / torch.sym_max(w - 1, 1)) - 1.0
+    gy = (ys + flow[:, 1]) * (2.0 / torch.sym_max(h - 1, 1)) - 1.0
+    if w == 1:  # exported sizes are >= 2, so export resolves these without a guard
         gx = torch.zeros_like(gx)
     if h == 1:
         gy = torch.zeros_like(gy)

@@ -81,3 +81,23 @@ def test_resize_rejects_bad_arguments() -> None:
         imresize(torch.zeros(3, 8, 8, dtype=torch.uint8), 0.5)
     with pytest.raises(ValueError, match="positive integer"):
         upsample_bicubic_phase0(torch.zeros(3, 8, 8), 2.5)
+
+
+def _phase0_matrix(n: int, s: int) -> torch.Tensor:
+    """The definition as a dense (s*n, n) float64 matrix: HR pixel j is interpolated at LR
+    coordinate j/s from taps floor(j/s)-1 .. floor(j/s)+2, clamped to the edge."""
+    u = torch.arange(n * s, dtype=torch.float64) / s
+    ind = torch.floor(u)[:, None] + torch.arange(-1, 3, dtype=torch.float64)[None, :]
+    mat = torch.zeros(n * s, n, dtype=torch.float64)
+    return mat.scatter_add_(1, ind.long().clamp(0, n - 1), cubic(u[:, None] - ind))
+
+
+@pytest.mark.parametrize("s", [2, 3, 4])
+def test_phase0_upsample_equals_its_dense_matrix_definition(s: int) -> None:
+    # The 4-tap implementation (symbolic sizes for ONNX) equals the dense-matrix form.
+    for h, w in [(1, 2), (5, 7), (13, 21)]:
+        x = torch.rand(2, 3, h, w, dtype=torch.float64)
+        want = _phase0_matrix(h, s) @ x @ _phase0_matrix(w, s).T
+        torch.testing.assert_close(upsample_bicubic_phase0(x, s), want, rtol=0, atol=1e-12)
+        got32 = upsample_bicubic_phase0(x.float(), s)
+        assert got32.dtype == torch.float32 and (got32.double() - want).abs().max() < 1e-6
