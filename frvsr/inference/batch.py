@@ -34,12 +34,13 @@ def _model_source(cfg: dict[str, Any]) -> tuple[Callable[[], FrameUpscaler], int
         BicubicUpscaler(scale, deg)  # checks scale and degradation now
         return (lambda: BicubicUpscaler(scale, deg)), scale, deg, threshold or 0.12
     if cfg["onnx"]:
-        from frvsr.inference.onnx_backend import OnnxUpscaler
+        from frvsr.inference.onnx_backend import onnx_upscaler
 
-        probe = OnnxUpscaler(cfg["onnx"])
+        make_onnx = onnx_upscaler(cfg["onnx"], threads=cfg["threads"])
+        probe = make_onnx()
         _check_scale(cfg, probe.scale, cfg["onnx"])
-        deg = str(cfg["degradation"] or getattr(probe, "degradation", "bi") or "bi")
-        return (lambda: OnnxUpscaler(cfg["onnx"])), probe.scale, deg, threshold or 0.12
+        deg = str(cfg["degradation"] or probe.degradation or "bi")
+        return make_onnx, probe.scale, deg if deg != "unknown" else "bi", threshold or 0.12
     loaded = _load(cfg)
     _check_scale(cfg, loaded.scale, cfg["ckpt"])
     trained = (loaded.config.get("data") or {}).get("train") or {}

@@ -119,9 +119,12 @@ class RRDBNet(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         h, w = x.shape[-2:]
         if self.scale == 2:
-            pad_h, pad_w = h % 2, w % 2
-            xp = F.pad(x, (0, pad_w, 0, pad_h), mode="replicate") if pad_h or pad_w else x
-            out = self._trunk(F.pixel_unshuffle(xp, 2))[..., : 2 * h, : 2 * w]
+            # Always pad and crop by index: no branch on the frame size, so the ONNX export
+            # keeps symbolic sizes (a zero-width pad is a no-op).
+            xp = F.pad(x, (0, w % 2, 0, h % 2), mode="replicate")
+            out = self._trunk(F.pixel_unshuffle(xp, 2))
+            out = out.index_select(-2, torch.arange(2 * h, device=x.device))
+            out = out.index_select(-1, torch.arange(2 * w, device=x.device))
         else:
             out = self._trunk(x)
         if self.skip == "none":

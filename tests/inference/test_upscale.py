@@ -231,3 +231,18 @@ def test_sigterm_leaves_nothing_and_a_batch_resumes(lr200: Path, tmp_path: Path)
     before = (outs / "a.mp4").stat().st_mtime_ns
     assert main([f"input={videos}", f"out={outs}", "baseline=bicubic", *FAST]) == 0
     assert (outs / "a.mp4").stat().st_mtime_ns == before and (outs / "b.mp4").is_file()
+
+
+@pytest.mark.slow
+def test_onnx_backend_matches_the_checkpoint(dog: Path, tmp_path: Path) -> None:
+    from frvsr.export import main as export
+
+    frames = _folder(tmp_path / "in", _lr_frames(dog, 10, (45, 30)))
+    ckpt = save_checkpoint(tmp_path / "g.ckpt", tiny_frvsr())
+    assert export([f"ckpt={ckpt}", f"out={tmp_path / 'g.onnx'}"]) == 0
+    assert main([f"input={frames}", f"out={tmp_path / 'pt'}", f"ckpt={ckpt}", *FAST]) == 0
+    assert main([f"input={frames}", f"out={tmp_path / 'ort'}", f"onnx={tmp_path / 'g.onnx'}",
+                 *FAST]) == 0
+    pairs = list(zip(_pngs(tmp_path / "pt"), _pngs(tmp_path / "ort"), strict=True))
+    assert len(pairs) == 10
+    assert max(np.abs(x.astype(int) - y.astype(int)).max() for x, y in pairs) <= 1
