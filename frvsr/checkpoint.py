@@ -9,7 +9,7 @@ checkpoint discovery matches on: `stage`, `generator_class`, `num_feat`, `num_bl
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from frvsr.errors import CheckpointError
+from frvsr.errors import CheckpointError, ConfigError
 from frvsr.io.atomic import atomic_path
 
 GENERATOR_PREFIX = "generator."
@@ -173,6 +173,42 @@ def load_generator(path: str | Path, ema: bool = True) -> LoadedGenerator:
         config=config,
         ema=uses_ema(entry["state_dict"], ema),
     )
+
+
+def load_published(path: str | Path, generator: str, scale: int,
+                   overrides: Sequence[str] = ()) -> LoadedGenerator:
+    """Published ``.pth`` weights (``models.load_pretrained``) in ``conf/model/generator/
+    <generator>.yaml`` + ``model.generator.<key>=`` ``overrides`` (Hydra compose), with the skip
+    they were trained with (``models.pretrained.published_skip``). Raises ConfigError (one line
+    with the fix), CheckpointError (frvsr's own), CheckpointMismatchError, FileNotFoundError."""
+    from hydra import compose, initialize_config_dir
+    from hydra.errors import HydraException
+    from hydra.utils import instantiate
+    from omegaconf import OmegaConf
+
+    from frvsr.models import pretrained as pt
+
+    state, raw = pt.read_weights(path)
+    if isinstance(raw, dict) and raw.get("frvsr"):
+        raise CheckpointError(f"{path} is an frvsr checkpoint; drop model/generator=")
+    layout = pt.weight_layout(state)
+    skip = pt.published_skip(path, layout, generator, overrides)
+    conf = Path(__file__).resolve().parents[1] / "conf"
+    try:
+        with initialize_config_dir(config_dir=str(conf), version_base="1.3"):
+            node = compose("train", overrides=["model=sisr", f"model/generator={generator}",
+                                                *overrides, f"model.generator.skip={skip}"])
+    except HydraException as err:  # one line, with the options Hydra lists
+        raise ConfigError(f"model/generator={generator} {' '.join(overrides)}: "
+                          + " ".join(str(err).split("Config search path")[0].split())) from None
+    gen = OmegaConf.to_container(node.model.generator, resolve=True)
+    model = pt.load_pretrained(pt.build_published(instantiate(gen, _partial_=True), int(scale),
+                                                  layout), path)
+    origin = {"path": str(path), "origin": layout.origin if layout else "unknown", "skip": skip}
+    return LoadedGenerator(model.eval(), int(scale), bool(layout and layout.recurrent),
+                           (layout.degradation if layout else None) or "unknown",
+                           {"model": {"generator": gen}, "published": origin},
+                           ema=isinstance(raw, dict) and isinstance(raw.get("params_ema"), dict))
 
 
 def atomic_torch_save(obj: Any, path: str | Path) -> None:

@@ -5,6 +5,8 @@ checkpoint first, write JSON + CSV + an HTML report, or compare result files.
   python -m frvsr.evaluate baseline=bicubic gt=data/vid4/GT degradation=bd_tecogan scale=4
   python -m frvsr.evaluate ckpt=runs/x/last.ckpt gt=data/vid4/GT protocol=tecogan
   python -m frvsr.evaluate ckpt=runs/x/last.ckpt data=folder data.train.root=data/vid4/GT
+  python -m frvsr.evaluate baseline=sisr ckpt=MSRResNet_x4.pth model/generator=srresnet \
+      scale=4 gt=data/Set5 degradation=bi crop_border=4 "metrics=[psnr_y,ssim_y]"
   python -m frvsr.evaluate compare=eval/bicubic.json,eval/frvsr.json
 
 Arguments are Hydra-style ``key=value`` pairs parsed with OmegaConf.from_dotlist, so no
@@ -22,6 +24,8 @@ from frvsr.evaluation.protocols import PROTOCOLS
 from frvsr.metrics.specs import check_names, default_metrics
 
 DATA_PREFIXES = ("data.", "+data.", "++data.")  # Hydra overrides of the data= option
+# Hydra overrides of model/generator= (published weights in ckpt=)
+MODEL_PREFIXES = ("model.generator.", "+model.generator.", "++model.generator.")
 
 DEFAULTS: dict[str, Any] = {
     "sr": None, "gt": None, "lr": None, "ckpt": None, "data": None, "baseline": None,
@@ -29,13 +33,15 @@ DEFAULTS: dict[str, Any] = {
     "protocol": "basicsr", "crop_border": 0, "metrics": list(default_metrics()),
     "compare": None, "sr_out": None, "report": True, "bicubic": None, "report_clip": None,
     "profile_row": None, "ema": True, "wandb_run": None, "wandb_project": "frvsr",
-    "wandb_dir": None, "threads": None,
+    "wandb_dir": None, "threads": None, "reset_on_cut": True, "scene_threshold": None,
+    "model/generator": None,
 }
 
 
 # Values kept as typed: OmegaConf would read report_clip=000 as 0 and 011 as octal 9.
 STR_KEYS = ("sr", "gt", "lr", "ckpt", "data", "baseline", "degradation", "out", "name", "protocol",
-            "sr_out", "bicubic", "report_clip", "wandb_run", "wandb_project", "wandb_dir")
+            "sr_out", "bicubic", "report_clip", "wandb_run", "wandb_project", "wandb_dir",
+            "model/generator")
 
 
 def _compare_paths(value: Any) -> list[str]:
@@ -51,12 +57,16 @@ def parse_args(argv: list[str]) -> dict[str, Any]:
     """``key=value`` pairs -> a plain dict over DEFAULTS; unknown keys are one-line errors.
 
     ``data.<key>=<value>`` pairs are kept apart as Hydra overrides of the ``data=`` option."""
-    cfg, data_overrides = parse_key_values(
-        strip_debug(argv), DEFAULTS, STR_KEYS, DATA_PREFIXES,
-        hint=" (and data.<key>=<value> with data=)")
-    cfg["data_overrides"] = data_overrides
-    if data_overrides and cfg["data"] is None:
-        raise EvalError(f"{data_overrides[0]} needs data=<conf/data option>, e.g. data=folder")
+    cfg, overrides = parse_key_values(
+        strip_debug(argv), DEFAULTS, STR_KEYS, DATA_PREFIXES + MODEL_PREFIXES,
+        hint=" (and data.<key>=<value> with data=, model.generator.<key>=<value> with "
+             "model/generator=)")
+    cfg["data_overrides"] = [o for o in overrides if o.startswith(DATA_PREFIXES)]
+    cfg["model_overrides"] = [o for o in overrides if o.startswith(MODEL_PREFIXES)]
+    if cfg["data_overrides"] and cfg["data"] is None:
+        raise EvalError(f"{cfg['data_overrides'][0]} needs data=<conf/data option>, e.g. "
+                        "data=folder")
+    _check_model_keys(cfg)
     if isinstance(cfg["metrics"], str):
         cfg["metrics"] = [cfg["metrics"]]
     cfg["metrics"] = check_names(list(cfg["metrics"]))
@@ -74,6 +84,26 @@ def parse_args(argv: list[str]) -> dict[str, Any]:
         raise EvalError(f"{report_only[0]}= only affects the HTML report, which report=false "
                         "turns off; drop one of them")
     return cfg
+
+
+def _check_model_keys(cfg: dict[str, Any]) -> None:
+    """model/generator= (published weights), reset_on_cut=, scene_threshold=: one line each."""
+    if cfg["model_overrides"] and not cfg["model/generator"]:
+        raise EvalError(f"{cfg['model_overrides'][0]} needs model/generator=<name> (published "
+                        "weights in ckpt=)")
+    if cfg["model/generator"] and (not cfg["ckpt"] or cfg["baseline"] == "bicubic"):
+        raise EvalError("model/generator= builds the model for published weights: give them "
+                        "as ckpt=<file.pth> (not with baseline=bicubic)")
+    if not isinstance(cfg["reset_on_cut"], bool):
+        raise EvalError(f"reset_on_cut={cfg['reset_on_cut']} must be true or false")
+    thr = cfg["scene_threshold"]
+    if thr is not None and (isinstance(thr, bool) or not isinstance(thr, (int, float))
+                            or not 0 < thr <= 1):
+        raise EvalError(f"scene_threshold={thr} must be a number in (0, 1] (the mean absolute "
+                        "thumbnail difference that starts a new shot; default 0.12)")
+    if cfg["sr"] is not None and (thr is not None or not cfg["reset_on_cut"]):
+        raise EvalError("reset_on_cut=/scene_threshold= apply to frames generated from a "
+                        "recurrent ckpt=, not to sr= frames")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,24 +3,30 @@
 
 Only the evaluation source is instantiated, so an option whose training root is unset
 (``data=images``) still evaluates from ``data.val.root=``; a missing value is one line
-naming the key to set.
+naming the key to set. Clips are written frame by frame (memory does not grow with clip
+length); GT (and LR read from files) keeps 16-bit precision, LR made by the degradation is
+rounded to uint8 as stored LR sets are.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import torch
 from hydra import compose, initialize_config_dir
 from hydra.errors import HydraException
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
+from torch import Tensor
 
 from frvsr.checkpoint import read_frvsr_entry
 from frvsr.errors import EvalError
 from frvsr.evaluation.folders import check_replaceable, fresh_folder
-from frvsr.io.images import to_uint8, write_png
+from frvsr.io.images import to_float_tensor, to_uint8, write_png
 
 CONF = Path(__file__).resolve().parents[2] / "conf"
 
@@ -106,18 +112,66 @@ def materialise(name: str, overrides: list[str], folder: Path,
     if dm.test_set is None or len(dm.test_set) == 0:
         raise EvalError(f"data={name} has no {split} clips")
     with fresh_folder(folder, "data") as tmp:
-        for i in range(len(dm.test_set)):
-            item = dm.test_set[i]
-            clip = str(item["key"]).replace("/", "_")  # vimeo-style keys hold slashes
-            for t in range(item["hr"].shape[0]):
-                write_png(tmp / "gt" / clip / f"{t:05d}.png", to_uint8(item["hr"][t]))
-                write_png(tmp / "lr" / clip / f"{t:05d}.png", to_uint8(item["lr"][t]))
+        for key, frames in stream_items(dm.test_set):
+            clip = key.replace("/", "_")  # vimeo-style keys hold slashes
+            for t, (lr, hr, lr_from_files) in enumerate(frames):
+                write_png(tmp / "gt" / clip / f"{t:05d}.png", exact_png(hr))
+                write_png(tmp / "lr" / clip / f"{t:05d}.png",
+                          exact_png(lr) if lr_from_files else to_uint8(lr))
     return folder / "gt", folder / "lr", int(dm.scale), str(dm.degradation)
 
 
-def checkpoint_info(path: str) -> dict[str, Any]:
-    """Scale and trained degradation from the file, before any data is prepared."""
-    meta = read_frvsr_entry(path)["meta"]
+def stream_items(dataset: Any) -> Iterator[tuple[str, Iterator[tuple[Tensor, Tensor, bool]]]]:
+    """The items of an ``EvalClipDataset`` frame by frame: (key, frames), each frame
+    ``(lr 3,h,w, hr 3,H,W, lr read from files)``, float in [0,1].
+
+    Exactly ``dataset[i]`` split along time (its shots, ``max_frames``, centre ``crop`` and
+    key; the degradation works frame by frame), but one frame is read at a time, so memory
+    does not grow with the shot's length (``dataset[i]`` holds the whole shot as one
+    tensor: 19 MB per 848x480 frame).
+    """
+    reader, crop = dataset.reader, dataset.crop
+    for ci, a, b in dataset.items:
+        clip = reader.clips[ci]
+        stop = min(b, a + dataset.max_frames) if dataset.max_frames else b
+        h, w = reader.lr_size(clip)
+        ph, pw = (min(h, crop), min(w, crop)) if crop else (h, w)
+        box = ((h - ph) // 2, (w - pw) // 2, ph, pw)
+        key = clip.key if len(clip.shots) == 1 else f"{clip.key}/{a:05d}"
+
+        def frames(clip: Any = clip, a: int = a, stop: int = stop, box: tuple = box
+                   ) -> Iterator[tuple[Tensor, Tensor, bool]]:
+            for t in range(a, stop):
+                lr, hr = reader.read(clip, t, t + 1, box)
+                yield lr[0], hr[0], clip.lr is not None
+
+        yield str(key), frames()
+
+
+def exact_png(x: Tensor) -> np.ndarray:
+    """``3,H,W`` in [0,1] read from a file as H,W,3 uint8 when it holds 8-bit values (v/255),
+    else as uint16 (``round(x * 65535)``): a 16-bit source keeps its full precision, as
+    ``gt=`` reads it (:mod:`frvsr.io.images`)."""
+    u8 = to_uint8(x)
+    if torch.equal(to_float_tensor(u8), x):
+        return u8
+    return np.ascontiguousarray((x.clamp(0, 1) * 65535).round().to(torch.int32).permute(
+        1, 2, 0).numpy().astype(np.uint16))
+
+
+def checkpoint_info(cfg: dict[str, Any]) -> dict[str, Any]:
+    """Scale and trained degradation of ``ckpt=``, before any data is prepared: from an
+    frvsr checkpoint's entry, or for published weights (``model/generator=``) ``scale=``
+    (default 4) and the degradation their key layout implies."""
+    if cfg["model/generator"]:
+        from frvsr.evaluation.method import DEFAULT_PUBLISHED_SCALE
+        from frvsr.models.pretrained import read_weights, weight_layout
+
+        layout = weight_layout(read_weights(cfg["ckpt"])[0])
+        return {"scale": int(cfg["scale"] or DEFAULT_PUBLISHED_SCALE),
+                "degradation": (layout.degradation if layout and layout.degradation
+                                else "unknown")}
+    meta = read_frvsr_entry(cfg["ckpt"])["meta"]
     return {"scale": int(meta["scale"]), "degradation": str(meta.get("degradation") or "unknown")}
 
 
@@ -140,7 +194,7 @@ def prepare_data_option(cfg: dict[str, Any], out: Path) -> tuple[dict[str, Any],
             pre.append(f"data.{key}={cfg[key]}")
             keys.add(f"data.{key}")
     if cfg["ckpt"] and cfg["baseline"] != "bicubic":
-        info = checkpoint_info(cfg["ckpt"])
+        info = checkpoint_info(cfg)
         if cfg["scale"] is not None and int(cfg["scale"]) != info["scale"]:
             raise EvalError(f"scale={cfg['scale']} but checkpoint {cfg['ckpt']} is "
                             f"x{info['scale']}; drop scale= or pass scale={info['scale']}")

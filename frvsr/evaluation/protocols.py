@@ -1,7 +1,8 @@
 """Evaluation protocols: which frames and pairs are scored and which region of each frame.
 
 - ``basicsr``: every frame, every consecutive pair (t-1, t) for t in [1, n); the region
-  drops ``crop_border`` pixels from each edge (default 0 for video).
+  drops ``crop_border`` pixels from each edge (default 0 for video). A one-frame clip (an
+  image of an image set) has no pair: its temporal metrics are not applicable.
 - ``tecogan`` (TecoGAN's official ``metrics.py``): frames t in [2, n-2); pairs for
   t in [3, n-2), i.e. n - 5 values; each axis centre-cropped to c = the largest multiple
   of 32 not above size - 16, at offset (size - c) // 2 (720x1280 -> 704x1248 at (8, 16)).
@@ -41,7 +42,9 @@ class Protocol:
 
     @property
     def min_frames(self) -> int:
-        return 6 if self.name == "tecogan" else 2
+        """Fewest frames a clip needs: tecogan's frame range is empty below 6; basicsr
+        scores one-frame clips (image sets) on the per-frame metrics."""
+        return 6 if self.name == "tecogan" else 1
 
     def frames(self, n: int) -> range:
         """Indices of the frames whose per-frame metrics (PSNR, SSIM, LPIPS) are scored."""

@@ -1,5 +1,6 @@
-"""One ``frvsr.evaluate`` run from its parsed options: generate SR frames (bicubic or a
-checkpoint) when asked, score them against GT, write JSON/CSV/HTML, or compare results."""
+"""One ``frvsr.evaluate`` run from its parsed options: generate SR frames (bicubic, a
+checkpoint or published weights; :mod:`frvsr.evaluation.method`) when asked, score them
+against GT, write JSON/CSV/HTML, or compare results."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,10 +11,9 @@ import torch
 from frvsr.errors import EvalError
 from frvsr.evaluation.clips import match_clips
 from frvsr.evaluation.folders import check_replaceable
-from frvsr.evaluation.generate import BASELINE_UPSCALE, generate_frames
+from frvsr.evaluation.method import generate_from_config, sr_out_folder
 from frvsr.evaluation.protocols import Protocol
 from frvsr.evaluation.scoring import Scorer, aggregate
-from frvsr.inference.upscaler import bicubic_upscaler, model_upscaler
 from frvsr.report.results import write_csv, write_json
 from frvsr.report.tables import print_compare, print_table, progress_bar
 from frvsr.report.wandb_log import log_to_wandb
@@ -39,55 +39,6 @@ def evaluate_folders(sr: Path, gt: Path, protocol: Protocol, metrics: list[str],
     }
 
 
-def _sr_out(cfg: dict[str, Any], out: Path) -> Path:
-    return Path(cfg["sr_out"] or out.with_name(f"{out.stem}_frames"))
-
-
-def generate_from_config(cfg: dict[str, Any], gt: Path, out: Path) -> tuple[Path, str, dict]:
-    """Run ``baseline=bicubic``, ``baseline=sisr ckpt=...`` or ``ckpt=...`` over GT clips."""
-    extra: dict[str, Any] = {}
-    sr_out = _sr_out(cfg, out)
-    check_replaceable(sr_out, "sr_out")  # before the model runs, not after
-    if cfg["baseline"] == "bicubic":
-        if cfg["ckpt"]:
-            raise EvalError("baseline=bicubic takes no ckpt=")
-        if cfg["degradation"] is None:
-            raise EvalError("baseline=bicubic needs degradation=bi|bd_tecogan|bd_duf (and scale=)")
-        scale, degradation = int(cfg["scale"] or 4), str(cfg["degradation"])
-        make, method = bicubic_upscaler(scale, degradation), f"bicubic-{degradation}"
-        extra["baseline"] = {"kind": "bicubic",
-                             "upscale": BASELINE_UPSCALE["bi" if degradation == "bi" else "bd"]}
-    else:
-        if not cfg["ckpt"]:
-            raise EvalError("give sr=<dir>, ckpt=<path> or baseline=bicubic")
-        from frvsr.checkpoint import load_generator
-
-        loaded = load_generator(cfg["ckpt"], ema=bool(cfg["ema"]))
-        if cfg["baseline"] == "sisr" and loaded.recurrent:
-            raise EvalError(
-                f"baseline=sisr needs a single-frame checkpoint; {cfg['ckpt']} is recurrent")
-        scale = loaded.scale
-        if cfg["scale"] is not None and int(cfg["scale"]) != scale:
-            raise EvalError(f"scale={cfg['scale']} but checkpoint {cfg['ckpt']} is x{scale}; "
-                            f"drop scale= or pass scale={scale}")
-        degradation = str(cfg["degradation"] or loaded.degradation)
-        # Name the method after the training task (`last.ckpt` says nothing on its own).
-        task, stem = loaded.config.get("task_name"), Path(cfg["ckpt"]).stem
-        method = f"{task}:{stem}" if task and stem != "last" else str(task or stem)
-        make = model_upscaler(loaded)
-        extra["checkpoint"] = {"path": str(cfg["ckpt"]), "recurrent": loaded.recurrent,
-                               "trained_degradation": loaded.degradation, "ema": loaded.ema,
-                               "ema_requested": bool(cfg["ema"])}
-        if cfg["baseline"] == "sisr":
-            extra["baseline"] = {"kind": "sisr", "upscale": "single-frame model per frame"}
-    lr = Path(cfg["lr"]) if cfg["lr"] else None
-    generate_frames(gt, lr, sr_out, make, scale, degradation)
-    extra.update({"scale": scale, "degradation": degradation, "sr_frames": str(sr_out),
-                  "lr_source": str(lr) if lr else f"GT degraded with {degradation} x{scale}, "
-                  "rounded to uint8"})
-    return sr_out, str(cfg["name"] or method), extra
-
-
 def compare(cfg: dict[str, Any], out: Path) -> None:
     paths = [Path(p) for p in cfg["compare"]]
     print_compare(paths)
@@ -110,7 +61,7 @@ def run(cfg: dict[str, Any]) -> dict[str, Any] | None:
 
     extra: dict[str, Any] = {}
     if cfg["sr"] is None and (cfg["ckpt"] or cfg["baseline"]):
-        check_replaceable(_sr_out(cfg, out), "sr_out")  # before data= writes its clips
+        check_replaceable(sr_out_folder(cfg, out), "sr_out")  # before data= writes its clips
     if cfg["data"] is not None:
         from frvsr.evaluation.data_option import prepare_data_option
 
@@ -132,6 +83,8 @@ def run(cfg: dict[str, Any]) -> dict[str, Any] | None:
     if cfg["report"]:
         check_report_options(gt, sr, **report_opts)
     result = evaluate_folders(sr, gt, protocol, cfg["metrics"], method)
+    for name, frames in extra.pop("cut_resets", {}).items():
+        result["clips"][name]["cut_resets"] = frames  # frames where the state was reset
     result.update(extra)
     write_json(out, result)
     write_csv(out.with_suffix(".csv"), result)

@@ -2,7 +2,10 @@
 
 Result layout (see docs/evaluation.md): per clip the means of every metric, counts and
 ``per_frame`` lists; PSNR of identical frames is ``math.inf`` here and becomes the string
-"inf" only when written to JSON (``frvsr.evaluate``).
+"inf" only when written to JSON (``frvsr.evaluate``). Pair metrics of a one-frame clip
+(an image of an image set) are ``specs.NOT_APPLICABLE`` ("n/a"), with the reason under the
+clip's ``not_applicable``. SR and GT frames that differ by less than ``MAX_SCALE`` pixels
+per axis are scored on their common top-left region, recorded under ``size_mismatch``.
 """
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ import numpy as np
 import torch
 
 from frvsr.errors import EvalError
-from frvsr.evaluation.clips import ClipPair, align_sizes, read_frame, read_frame_u8, to_tensor
+from frvsr.evaluation.clips import ClipPair, crop_common, read_frame, read_frame_u8, to_tensor
 from frvsr.evaluation.protocols import Protocol
 from frvsr.metrics import specs
 from frvsr.metrics.perceptual import LPIPS
@@ -87,23 +90,27 @@ class Scorer:
     def score(self, pair: ClipPair, progress: Callable[[int, int], None] | None = None) -> dict:
         n, proto = len(pair.gt), self.protocol
         if n < proto.min_frames:
+            hint = "; score image sets with protocol=basicsr" if n == 1 else ""
             raise EvalError(f"clip '{pair.name}' has {n} frames; protocol={proto.name} needs "
-                            f">= {proto.min_frames}")
+                            f">= {proto.min_frames}{hint}")
         frames, pairs = set(proto.frames(n)), set(proto.pairs(n))
         per: dict[str, list[Value]] = {m: [] for m in self.metrics
                                        if specs.get(m).kind != "clip"}
         need_flow = any(m in self.metrics for m in ("tof", "ewarp"))
         prev = None  # (sr, gt, sr gray, gt gray, LPIPS embeddings) of frame t-1
-        region = size = None
+        region = sizes = None
         for t in range(n):
             sr_u8 = read_frame(pair.sr[t], pair.name, t)  # uint8, or uint16 for 16-bit files
-            gt_u8 = align_sizes(sr_u8, read_frame(pair.gt[t], pair.name, t), pair.name, t)
-            if size is None:
-                size = sr_u8.shape[:2]
-                region = self._region(pair.name, t, *size)
-            elif sr_u8.shape[:2] != size:
-                raise EvalError(f"clip '{pair.name}' frame {t}: size {sr_u8.shape[1]}x"
-                                f"{sr_u8.shape[0]} differs from frame 0 ({size[1]}x{size[0]})")
+            gt_u8 = read_frame(pair.gt[t], pair.name, t)
+            shapes = (sr_u8.shape[:2], gt_u8.shape[:2])
+            sr_u8, gt_u8 = crop_common(sr_u8, gt_u8, pair.name, t)
+            sizes = sizes or shapes
+            for side, now, first in zip(("sr", "gt"), shapes, sizes, strict=True):
+                if now != first:
+                    raise EvalError(f"clip '{pair.name}' frame {t}: {side} size {now[1]}x"
+                                    f"{now[0]} differs from frame 0 ({first[1]}x{first[0]})")
+            if region is None:
+                region = self._region(pair.name, t, *sr_u8.shape[:2])
             sr, gt = to_tensor(sr_u8), to_tensor(gt_u8)
             grays = (to_gray_u8(sr), to_gray_u8(gt)) if need_flow else (None, None)
             scored = t in frames or t in pairs or t + 1 in pairs
@@ -121,11 +128,22 @@ class Scorer:
             prev = (sr, gt, *grays, emb)
             if progress:
                 progress(t + 1, n)
+        assert sizes is not None and region is not None  # n >= 1 frames were read
+        common = [min(sizes[0][0], sizes[1][0]), min(sizes[0][1], sizes[1][1])]
         result: dict = {"frames": n, "scored_frames": len(frames), "scored_pairs": len(pairs),
-                        "size": [int(size[0]), int(size[1])],  # type: ignore[index]
-                        "region": vars(region).copy()}
+                        "size": [int(v) for v in common], "region": vars(region).copy()}
+        if sizes[0] != sizes[1]:
+            result["size_mismatch"] = {
+                "sr": [int(v) for v in sizes[0]], "gt": [int(v) for v in sizes[1]],
+                "scored": "the common top-left region (size) of SR and GT"}
+        not_applicable = [m for m in per if not specs.applies(m, len(pairs))]
+        if not_applicable:
+            result["not_applicable"] = {
+                "metrics": not_applicable,
+                "reason": f"a {n}-frame clip has no frame pair to score temporal metrics on"}
         for name, values in per.items():
-            result[name] = finite_mean(values)
+            result[name] = finite_mean(values) if name not in not_applicable \
+                else specs.NOT_APPLICABLE
             spec = specs.get(name)
             if spec.inf_key:
                 result[spec.inf_key] = sum(1 for v in values if v == math.inf)
@@ -174,9 +192,9 @@ class Scorer:
 
         def frames_of(side: str):
             for t in frames:
-                sr = read_frame_u8(pair.sr[t], pair.name, t)
-                img = sr if side == "sr" else align_sizes(
-                    sr, read_frame_u8(pair.gt[t], pair.name, t), pair.name, t)
+                sr, gt = crop_common(read_frame_u8(pair.sr[t], pair.name, t),
+                                     read_frame_u8(pair.gt[t], pair.name, t), pair.name, t)
+                img = sr if side == "sr" else gt
                 yield np.ascontiguousarray(img[ys, xs][:h, :w])
 
         return vmaf_clip(frames_of("sr"), frames_of("gt"))
@@ -186,21 +204,27 @@ def aggregate(clips: dict[str, dict], metrics: Sequence[str]) -> tuple[dict, dic
     """(mean over clips of the clip means, mean over all scored frames / pairs).
 
     VMAF has no per-frame list here: its "frame" mean weights clip values by scored frames.
-    A metric unavailable in any clip is reported as unavailable, never as a number.
+    A metric unavailable in any clip is reported as unavailable, never as a number. Clips
+    where a metric is NOT_APPLICABLE are left out of its means; when it applies to no clip,
+    both means are NOT_APPLICABLE.
     """
     over_clips: dict[str, object] = {}
     over_frames: dict[str, object] = {}
     for name in metrics:
-        values = [c[name] for c in clips.values()]
+        kept = {k: c for k, c in clips.items() if c[name] != specs.NOT_APPLICABLE}
+        values = [c[name] for c in kept.values()]
         if any(isinstance(v, str) and v.startswith("unavailable") for v in values):
             over_clips[name] = over_frames[name] = next(v for v in values if isinstance(v, str))
             continue
-        over_clips[name] = finite_mean(values)
-        if specs.get(name).kind == "clip":
-            weights = [c["scored_frames"] for c in clips.values()]
+        if not kept:
+            over_clips[name] = over_frames[name] = specs.NOT_APPLICABLE
+        elif specs.get(name).kind == "clip":
+            over_clips[name] = finite_mean(values)
+            weights = [c["scored_frames"] for c in kept.values()]
             over_frames[name] = float(np.average(values, weights=weights))
         else:
-            pooled = [v for c in clips.values() for v in c["per_frame"][name]]
+            over_clips[name] = finite_mean(values)
+            pooled = [v for c in kept.values() for v in c["per_frame"][name]]
             over_frames[name] = finite_mean(pooled)
         inf_key = specs.get(name).inf_key
         if inf_key:

@@ -63,8 +63,13 @@ def _load(cfg: dict[str, Any]) -> Any:
     if cfg["generator_overrides"]:
         from frvsr.checkpoint import load_published
 
-        return load_published(cfg["ckpt"], cfg["generator_overrides"],
-                              scale=int(cfg["scale"]) if cfg["scale"] else None)
+        names = [a.split("=", 1)[1] for a in cfg["generator_overrides"]
+                 if a.startswith("model/generator=")]
+        if len(names) != 1:
+            raise ConfigError("published weights need model/generator=<name> (e.g. srresnet) "
+                              "with model.generator.<key>= options")
+        rest = [a for a in cfg["generator_overrides"] if not a.startswith("model/generator=")]
+        return load_published(cfg["ckpt"], names[0], int(cfg["scale"] or 4), rest)
     from frvsr.checkpoint import load_generator
 
     return load_generator(cfg["ckpt"], ema=bool(cfg["ema"]))

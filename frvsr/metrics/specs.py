@@ -23,6 +23,10 @@ from frvsr.metrics import fidelity, temporal
 Kind = Literal["frame", "pair", "clip"]
 Direction = Literal["higher", "lower"]
 KINDS: tuple[str, ...] = ("frame", "pair", "clip")
+# The stored (JSON, CSV) and shown value of a metric that does not apply to a clip: the
+# pair (temporal) metrics of a one-frame clip, e.g. an image of Set5. Not an error and not
+# a number; means over clips skip it (and are NOT_APPLICABLE when no clip has a value).
+NOT_APPLICABLE = "n/a"
 DIRECTIONS: tuple[str, ...] = ("higher", "lower")
 
 
@@ -181,9 +185,16 @@ def lower_better(metrics: Iterable[str]) -> set[str]:
     return {m for m in metrics if not higher_is_better(m)}
 
 
+def applies(name: str, scored_pairs: int) -> bool:
+    """Whether metric ``name`` has a value on a clip with ``scored_pairs`` frame pairs:
+    pair metrics need at least one pair (a one-frame clip has none)."""
+    return get(name).kind != "pair" or scored_pairs > 0
+
+
 def format_value(name: str, value: object) -> str:
-    """A stored value as tables show it: None "-", an "unavailable: ..." string "n/a",
-    other strings ("inf") as they are, numbers times ``scale`` with ``digits`` decimals."""
+    """A stored value as tables show it: None "-", an "unavailable: ..." string and
+    NOT_APPLICABLE "n/a", other strings ("inf") as they are, numbers times ``scale`` with
+    ``digits`` decimals."""
     spec = get(name)
     if value is None:
         return "-"

@@ -14,13 +14,19 @@ Accepted files (``torch.load(weights_only=True)``, nothing executes, nothing dow
   with :func:`build_tecogan_frnet` (their bicubic skip and flow upsampling for BD, their FNet
   size handling); other configurations load the same weights but compute slightly
   different skips.
+
+:func:`weight_layout` tells these origins apart by their key names (BasicSR MSRResNet,
+ESRGAN RRDBNet, TecoGAN FRNet, frvsr's own generator prefix), with the image skip and the
+degradation each published forward assumes, so a caller builds the model with the skip
+the weights were trained with (a wrong skip loads without complaint and costs 2-3 dB).
 """
 from __future__ import annotations
 
 import functools
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -152,10 +158,13 @@ def check_state_dict(model: nn.Module, state: Mapping[str, Tensor], source: str)
         )
 
 
-def load_pretrained(model: nn.Module, path: str | Path) -> nn.Module:
-    """Load the weights at ``path`` into ``model`` strictly (see the module docstring for
-    the formats) and return the model. Raises :class:`CheckpointMismatchError` on any
-    key or shape mismatch and ``FileNotFoundError`` for a missing file."""
+def read_weights(path: str | Path) -> tuple[dict[str, Tensor], object]:
+    """(the state dict found in the file, the whole loaded object), ``weights_only``.
+
+    Raises:
+        WeightsNotFoundError: no file at ``path`` (a ``FileNotFoundError``).
+        CheckpointMismatchError: unreadable, or no tensors / known wrapper key inside.
+    """
     path = Path(path)
     if not path.is_file():
         raise WeightsNotFoundError(f"no weight file at {path}; pass the path of a downloaded .pth")
@@ -165,7 +174,104 @@ def load_pretrained(model: nn.Module, path: str | Path) -> nn.Module:
         raise CheckpointMismatchError(
             f"{path} cannot be read as weights ({type(exc).__name__}); pass a state dict file"
         ) from exc
-    state = _unwrap(obj, path)
+    return _unwrap(obj, path), obj
+
+
+@dataclass(frozen=True)
+class WeightLayout:
+    """What a weight file's key names say about its origin.
+
+    ``generator`` is the ``conf/model/generator`` option of its architecture, ``skip`` the
+    image skip its published forward adds (``None``: unknown, e.g. frvsr's own generator
+    weights without their config), ``degradation`` the LR it was trained on (``None``:
+    unknown), ``recurrent`` whether it streams with a state (TecoGAN FRNet).
+    """
+
+    origin: str
+    generator: str | None
+    skip: str | None
+    degradation: str | None
+    recurrent: bool = False
+
+
+_RRDB = re.compile(r"(?:^|\.)(?:body\.\d+\.rdb\d\.|RRDB_trunk\.)")
+_RESBLOCK = re.compile(r"(?:^|\.)(?:body|recon_trunk)\.\d+\.conv1\.")
+
+
+def weight_layout(state: Mapping[str, Tensor]) -> WeightLayout | None:
+    """The origin of a state dict from its key names, or None when they match no known one.
+
+    - TecoGAN-PyTorch FRNet (``fnet.*``, ``srnet.*``): BD (their bicubic skip, a stored
+      ``upsample_func.kernels`` buffer) or BI (bilinear skip); recurrent.
+    - ESRGAN / Real-ESRGAN RRDBNet (``body.<i>.rdb<j>`` or ``RRDB_trunk``): no skip, BI.
+    - BasicSR / MMSR MSRResNet (``conv_first``, ``body.<i>.conv1`` or ``recon_trunk``,
+      ``upconv1``): bilinear skip, BI.
+    - frvsr's own generator (``generator.`` / ``generator_ema.`` prefixes) without the
+      stored config of an frvsr checkpoint: architecture and skip unknown.
+    """
+    keys = list(state)
+    if any(k.startswith(("fnet.", "srnet.")) for k in keys):
+        bd = any(k.endswith("upsample_func.kernels") for k in keys)
+        return WeightLayout("TecoGAN-PyTorch FRNet (" + ("BD" if bd else "BI") + ")",
+                            "frvsr_net", "bicubic_tecogan" if bd else "bilinear",
+                            "bd_tecogan" if bd else "bi", recurrent=True)
+    if any(k.startswith(("generator.", "generator_ema.")) for k in keys):
+        return WeightLayout("frvsr generator weights without their config", None, None, None)
+    if any(_RRDB.search(k) for k in keys):
+        return WeightLayout("ESRGAN RRDBNet", "rrdbnet", "none", "bi")
+    if any(_RESBLOCK.search(k) for k in keys) and any("upconv1." in k for k in keys):
+        return WeightLayout("BasicSR MSRResNet", "srresnet", "bilinear", "bi")
+    return None
+
+
+def published_skip(path: str | Path, layout: WeightLayout | None, generator: str,
+                   overrides: Sequence[str]) -> str:
+    """The image skip to build weights of ``layout`` with, for ``model/generator=<generator>``
+    and the user's ``model.generator.<key>=`` ``overrides``: the layout's own.
+
+    Raises:
+        ConfigError: weights of another architecture (names the option to pass); an
+            explicit skip that differs from the weights' (names the fix); weights of
+            unknown origin (or frvsr's own, without their config) and no explicit skip.
+    """
+    given = [o.split("=", 1)[1] for o in overrides
+             if o.split("=", 1)[0].lstrip("+") == "model.generator.skip"]
+    skip = given[-1] if given else None
+    if layout is None or layout.skip is None:
+        if skip is None:
+            what = layout.origin if layout else ("weights of unknown origin (not BasicSR "
+                                                 "MSRResNet, ESRGAN RRDBNet or TecoGAN FRNet)")
+            raise ConfigError(f"{path}: {what}; pass model.generator.skip=<bilinear|"
+                              "bicubic_phase0|bicubic_tecogan|none>, the skip they were "
+                              "trained with")
+        return skip
+    if layout.generator != generator:
+        raise ConfigError(f"{path} holds {layout.origin} weights; pass "
+                          f"model/generator={layout.generator}")
+    if skip is not None and skip != layout.skip:
+        raise ConfigError(f"{path} holds {layout.origin} weights, trained with the "
+                          f"{layout.skip} skip; model.generator.skip={skip} would cost "
+                          f"2-3 dB: pass model.generator.skip={layout.skip} or drop it")
+    return layout.skip
+
+
+def build_published(sr_net: functools.partial, scale: int, layout: WeightLayout | None
+                    ) -> nn.Module:
+    """The model for published weights: ``sr_net`` (a configured backbone partial) at
+    ``scale``, or for a TecoGAN FRNet ``build_tecogan_frnet`` with its widths and skip."""
+    if layout is None or not layout.recurrent:
+        return sr_net(in_channels=3, out_channels=3, scale=scale)
+    kw = sr_net.keywords
+    return build_tecogan_frnet(int(kw.get("num_feat", 64)), int(kw.get("num_block", 10)),
+                               "BD" if kw.get("skip") == "bicubic_tecogan" else "BI", scale)
+
+
+def load_pretrained(model: nn.Module, path: str | Path) -> nn.Module:
+    """Load the weights at ``path`` into ``model`` strictly (see the module docstring for
+    the formats) and return the model. Raises :class:`CheckpointMismatchError` on any
+    key or shape mismatch and ``FileNotFoundError`` for a missing file."""
+    path = Path(path)
+    state, _ = read_weights(path)
     model_keys = set(model.state_dict())
     if isinstance(model, FRVSR) and any(k.startswith(("fnet.", "srnet.")) for k in state):
         state = _map_tecogan(state, model)

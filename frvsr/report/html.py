@@ -15,7 +15,14 @@ from typing import Any
 import numpy as np
 
 from frvsr.errors import EvalError
-from frvsr.evaluation.clips import align_sizes, list_clips, read_frame, read_frame_u8, to_tensor
+from frvsr.evaluation.clips import (
+    common_size,
+    keyed_like,
+    list_clips,
+    read_frame,
+    read_frame_u8,
+    to_tensor,
+)
 from frvsr.evaluation.protocols import Protocol
 from frvsr.io.atomic import atomic_write_bytes
 from frvsr.io.images import as_uint8, to_uint8
@@ -52,7 +59,8 @@ def check_report_options(gt: Path, sr: Path | None, clip: str | None, row: int |
     """Fail before scoring on report_clip=, profile_row= or bicubic= that cannot work.
 
     With ``sr`` None (frames not generated yet) the row is checked against GT's height;
-    SR frames may be up to MAX_SCALE-1 px smaller, so it is checked again on SR."""
+    SR frames may be up to MAX_SCALE-1 px smaller or larger, so it is checked again on the
+    scored height (the smaller of SR's and GT's)."""
     gt_clips = list_clips(gt, "gt")
     if clip is not None and clip not in gt_clips:
         raise EvalError(f"report_clip={clip} is not a clip of gt={gt}; clips: "
@@ -60,12 +68,12 @@ def check_report_options(gt: Path, sr: Path | None, clip: str | None, row: int |
     names = [clip] if clip else list(gt_clips)[:MAX_REPORT_CLIPS]
     frames = gt_clips
     if sr is not None:
-        frames = list_clips(sr, "sr")
-        if len(frames) == 1 and len(gt_clips) == 1:
-            frames = {next(iter(gt_clips)): next(iter(frames.values()))}
+        frames = keyed_like(gt_clips, gt, list_clips(sr, "sr"), sr, "sr")
     for name in names:
         if row is not None and name in frames:
             h = read_frame_u8(frames[name][0], name, 0).shape[0]
+            if sr is not None:
+                h = min(h, read_frame_u8(gt_clips[name][0], name, 0).shape[0])
             if row >= h:
                 raise EvalError(f"profile_row={row} is outside clip '{name}' frame 0 "
                                 f"({h} pixel rows); pick a row below {h}")
@@ -80,9 +88,7 @@ def _gather(result: dict, sr: Path, gt: Path, bicubic: Path | None, degradation:
             scale: int | None, clip: str | None, row: int | None) -> dict[str, Any]:
     """Read one clip of every method: profile rows, a crop of the middle frame, bicubic PSNR."""
     gt_clips = list_clips(gt, "gt")
-    sr_clips = list_clips(sr, "sr")
-    if len(sr_clips) == 1 and len(gt_clips) == 1:
-        sr_clips = {next(iter(gt_clips)): next(iter(sr_clips.values()))}
+    sr_clips = keyed_like(gt_clips, gt, list_clips(sr, "sr"), sr, "sr")
     name = clip or next(iter(result["clips"]))
     if name not in gt_clips or name not in sr_clips:
         raise EvalError(f"report_clip={name} is not a clip of this evaluation")
@@ -113,9 +119,16 @@ def _gather(result: dict, sr: Path, gt: Path, bicubic: Path | None, degradation:
     frames = set(proto.frames(n))
     for t in range(n):
         imgs = {k: next(sources[k]) for k in order}
-        imgs = {k: align_sizes(imgs[result["method"]], v, name, t) for k, v in imgs.items()}
+        # Every source within the size rule of GT; all cut to the scored size, or to a
+        # bicubic made from GT when that is smaller (SR larger than GT: at most 3 px).
         for k in order:
-            profiles[k].append(as_uint8(imgs[k][y:y + 1, x0:x0 + 320])[0])  # 8-bit display
+            common_size(imgs[k].shape, imgs["GT"].shape, name, t)
+        hh = min([h, *(v.shape[0] for v in imgs.values())])
+        ww = min([w, *(v.shape[1] for v in imgs.values())])
+        imgs = {k: v[:hh, :ww] for k, v in imgs.items()}
+        for k in order:
+            row_t = min(y, hh - 1)
+            profiles[k].append(as_uint8(imgs[k][row_t:row_t + 1, x0:x0 + 320])[0])  # 8-bit
         if t == n // 2:
             crops = {k: as_uint8(imgs[k][cy:cy + cs, cx:cx + cs]) for k in order}
         if "bicubic" in imgs and t in frames:

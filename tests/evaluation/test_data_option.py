@@ -75,17 +75,16 @@ def test_data_folder_with_overrides_and_checkpoint_scale(
     assert "needs data=" in _error(capsys, f"data.train.root={root}", f"out={out}")
 
 
-def test_data_option_val_root_only(shared_data: Path, tmp_path: Path,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_data_option_val_root_only(shared_data: Path, tmp_path: Path) -> None:
     """data=images has ??? roots for train and val; evaluation only needs the val one (its
-    one-frame clips then stop at the 2-frame minimum, after they were written)."""
+    one-frame clips are scored as an image set: tests/evaluation/test_image_sets.py)."""
     root = tmp_path / "imgs"
     root.mkdir()
     src = sorted((shared_data / "davis_480p" / "cows").iterdir())[0]
     cv2.imwrite(str(root / "a.png"), cv2.imread(str(src))[:64, :64])
-    err = _error(capsys, "baseline=bicubic", "data=images", f"data.val.root={root}",
-                 f"out={tmp_path / 'i.json'}", *FAST)
-    assert "clip 'a' has 1 frames" in err
+    result = run(parse_args(["baseline=bicubic", "data=images", f"data.val.root={root}",
+                             f"out={tmp_path / 'i.json'}", *FAST]))
+    assert result is not None and result["clips"]["a"]["frames"] == 1
     assert (tmp_path / "i_data" / "lr" / "a" / "00000.png").is_file()
 
 

@@ -246,3 +246,24 @@ def test_onnx_backend_matches_the_checkpoint(dog: Path, tmp_path: Path) -> None:
     pairs = list(zip(_pngs(tmp_path / "pt"), _pngs(tmp_path / "ort"), strict=True))
     assert len(pairs) == 10
     assert max(np.abs(x.astype(int) - y.astype(int)).max() for x, y in pairs) <= 1
+
+
+def test_published_weights_upscale_with_their_own_skip(dog: Path, tmp_path: Path) -> None:
+    """`ckpt=<BasicSR MSRResNet .pth> model/generator=srresnet`: the published forward."""
+    import torch
+
+    from frvsr.io.images import to_float_tensor, to_uint8
+    from tests.models.test_pretrained import msrresnet_keys, ref_msrresnet
+
+    torch.manual_seed(0)
+    sd = msrresnet_keys(8, 2, 4)
+    pth = tmp_path / "MSRResNet_x4.pth"
+    torch.save({"params_ema": sd}, pth)
+    frames = _folder(tmp_path / "in", _lr_frames(dog, 2, (40, 24)))
+    assert main([f"input={frames}", f"out={tmp_path / 'sr'}", f"ckpt={pth}", "scale=4",
+                 "model/generator=srresnet", "model.generator.num_feat=8",
+                 "model.generator.num_block=2", *FAST]) == 0
+    for lr, got in zip(_pngs(frames), _pngs(tmp_path / "sr"), strict=True):
+        with torch.no_grad():
+            want = to_uint8(ref_msrresnet(sd, to_float_tensor(lr)[None], 2, 4)[0])
+        assert np.abs(got.astype(int) - want.astype(int)).max() <= 1

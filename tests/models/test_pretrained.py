@@ -1,6 +1,7 @@
 """load_pretrained with state dicts built here from the *published* key sets and shapes
 (BasicSR MSRResNet, ESRGAN/Real-ESRGAN RRDBNet, TecoGAN-PyTorch FRNet), checked against
-functional re-statements of the published forward passes."""
+functional re-statements of the published forward passes; weight_layout and
+frvsr.checkpoint.load_published (the skip the weights were trained with, issue 11)."""
 from __future__ import annotations
 
 import functools
@@ -11,6 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from frvsr.checkpoint import load_published
+from frvsr.errors import CheckpointError, ConfigError
 from frvsr.models import (
     FRVSR,
     FNet,
@@ -20,7 +23,7 @@ from frvsr.models import (
     build_tecogan_frnet,
     load_pretrained,
 )
-from frvsr.models.pretrained import CheckpointMismatchError
+from frvsr.models.pretrained import CheckpointMismatchError, weight_layout
 
 State = dict[str, Tensor]
 
@@ -302,3 +305,77 @@ def test_frvsr_training_checkpoint_prefers_ema(tmp_path: Path) -> None:
     (tmp_path / "junk.pth").write_bytes(b"not a checkpoint")
     with pytest.raises(CheckpointMismatchError, match="cannot be read"):
         load_pretrained(fresh, tmp_path / "junk.pth")
+
+
+# --- published weights as a ready generator (issue 11, case 6) --------------------------
+
+
+def test_weight_layout_tells_the_origins_apart() -> None:
+    msr, rrdb = msrresnet_keys(8, 1, 4), rrdbnet_keys(8, 1, 4, 4)
+    assert weight_layout(msr) == weight_layout({f"module.{k}": v for k, v in msr.items()})
+    assert (weight_layout(msr).generator, weight_layout(msr).skip) == ("srresnet", "bilinear")
+    legacy = {k.replace("body.", "recon_trunk."): v for k, v in msr.items()}
+    assert weight_layout(legacy).origin == "BasicSR MSRResNet"
+    assert (weight_layout(rrdb).generator, weight_layout(rrdb).skip) == ("rrdbnet", "none")
+    bd, bi = weight_layout(frnet_keys(8, 1, True)), weight_layout(frnet_keys(8, 1, False))
+    assert bd.recurrent and (bd.skip, bd.degradation) == ("bicubic_tecogan", "bd_tecogan")
+    assert (bi.skip, bi.degradation) == ("bilinear", "bi")
+    own = weight_layout({f"generator.{k}": v for k, v in msr.items()})
+    assert own is not None and own.skip is None  # frvsr's own: the skip is in its config
+    assert weight_layout({"conv.weight": torch.zeros(1)}) is None
+
+
+def test_load_published_reproduces_the_published_forwards(tmp_path: Path) -> None:
+    """The configs default to the BD skip; the weights' own skip is taken from their layout."""
+    torch.manual_seed(0)
+    x = torch.rand(1, 3, 6, 7)
+    msr = msrresnet_keys(8, 2, 4)
+    path = _save(tmp_path, {"params_ema": msr, "params": msrresnet_keys(8, 2, 4)}, "msr.pth")
+    small = ["model.generator.num_feat=8", "model.generator.num_block=2"]
+    loaded = load_published(path, "srresnet", 4, small)
+    assert loaded.model.skip == "bilinear" and loaded.degradation == "bi" and loaded.ema
+    assert not loaded.recurrent and loaded.scale == 4
+    with torch.no_grad():
+        torch.testing.assert_close(loaded.model(x), ref_msrresnet(msr, x, 2, 4), rtol=0,
+                                   atol=1e-5)
+    rrdb = rrdbnet_keys(8, 1, 4, 4)
+    loaded = load_published(_save(tmp_path, rrdb, "rrdb.pth"), "rrdbnet", 4,
+                            ["model.generator.num_feat=8", "model.generator.num_block=1",
+                             "model.generator.num_grow_ch=4"])
+    assert loaded.model.skip == "none" and not loaded.ema
+    with torch.no_grad():
+        torch.testing.assert_close(loaded.model(x), ref_rrdbnet(rrdb, x, 1, 4), rtol=0,
+                                   atol=1e-5)
+    frnet = frnet_keys(8, 2, bd=True)
+    loaded = load_published(_save(tmp_path, frnet, "frnet.pth"), "frvsr_net", 4, small)
+    assert loaded.recurrent and loaded.degradation == "bd_tecogan"
+    lr = torch.rand(1, 3, 16, 24)  # FNet pools three times
+    with torch.no_grad():
+        sr, _ = loaded.model.step(lr)
+        ref = ref_frnet_step(frnet, 2, True, lr, torch.zeros_like(lr), torch.zeros(1, 3, 64, 96))
+        torch.testing.assert_close(sr, ref, rtol=0, atol=1e-5)
+
+
+def test_load_published_refuses_what_would_cost_db(tmp_path: Path) -> None:
+    path = _save(tmp_path, {"params": msrresnet_keys(8, 1, 4)}, "msr.pth")
+    small = ["model.generator.num_feat=8", "model.generator.num_block=1"]
+    with pytest.raises(ConfigError, match=r"trained with the bilinear skip; "
+                       r"model.generator.skip=bicubic_phase0 would cost 2-3 dB: pass "
+                       r"model.generator.skip=bilinear"):
+        load_published(path, "srresnet", 4, [*small, "model.generator.skip=bicubic_phase0"])
+    load_published(path, "srresnet", 4, [*small, "model.generator.skip=bilinear"])  # agrees
+    with pytest.raises(ConfigError, match="holds BasicSR MSRResNet weights; pass "
+                       "model/generator=srresnet"):
+        load_published(path, "rrdbnet", 4, small)
+    with pytest.raises(CheckpointMismatchError, match="unexpected"):
+        load_published(path, "srresnet", 2, small)  # x4 weights at x2
+    unknown = _save(tmp_path, {"conv_first.weight": torch.zeros(8, 3, 3, 3)}, "u.pth")
+    with pytest.raises(ConfigError, match="unknown origin.*pass model.generator.skip="):
+        load_published(unknown, "espcn", 4, [])
+    own = _save(tmp_path, {"frvsr": {"meta": {}}, "state_dict": {"generator.x": torch.zeros(1)}},
+                "own.ckpt")
+    with pytest.raises(CheckpointError, match="frvsr checkpoint; drop model/generator="):
+        load_published(own, "srresnet", 4, [])
+    with pytest.raises(ConfigError, match="Could not find 'model/generator/nope'.*srresnet"):
+        load_published(_save(tmp_path, {"conv.weight": torch.zeros(1)}, "n.pth"), "nope", 4,
+                       ["model.generator.skip=none"])
