@@ -2,14 +2,14 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-EXTRAS := dev,vmaf,sweep,slurm,export
+EXTRAS := dev,vmaf,sweep,slurm,export,web,ladder
 STAMP := $(VENV)/.installed
 
 # Take the local CPU build of torch when pip's find-links folder has it (this workplace),
 # so no multi-GB CUDA build is downloaded; elsewhere the ordinary PyPI torch installs.
 LOCAL_TORCH := $(firstword $(foreach d,$(shell $(PYTHON) -m pip config get global.find-links 2>/dev/null) $(PIP_FIND_LINKS),$(wildcard $(d)/torch-2.13.0+cpu-*.whl)))
 
-.PHONY: install train pretrain gan test test-fast lint clean
+.PHONY: install train pretrain gan test test-fast lint clean web
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,17 @@ train: $(STAMP)
 	$(PY) -m frvsr.train experiment=pretrain
 	$(PY) -m frvsr.train experiment=gan
 
-test: $(STAMP)
+# The browser player's runtime (onnxruntime-web, pinned in frvsr/web/package-lock.json) into
+# the ignored frvsr/web/node_modules; npm ci reruns only when the lockfile changes. Without
+# npm it warns and goes on (the browser tests then skip, saying why).
+WEB_STAMP := frvsr/web/node_modules/.package-lock.json
+$(WEB_STAMP): frvsr/web/package.json frvsr/web/package-lock.json
+	@command -v npm >/dev/null || { echo "make web: npm not found; install Node.js to run the browser player and its tests"; exit 0; }; \
+	npm ci --prefix frvsr/web --ignore-scripts --no-audit --no-fund
+
+web: $(WEB_STAMP)
+
+test: $(STAMP) web
 	$(PY) -m pytest -q --durations=15
 
 test-fast: $(STAMP)

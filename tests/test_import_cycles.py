@@ -203,6 +203,7 @@ LAYERS = [
     {"evaluation", "report"},
     {"lit", "callbacks"},
     {"cli"},
+    {"web", "bandwidth"},  # applications built on everything below (browser player, ladder)
 ]
 
 
