@@ -14,11 +14,10 @@ Hydra run folder is written. See docs/evaluation.md for the output schema.
 """
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 from frvsr.cli.args import parse_key_values
-from frvsr.cli.errors import run_cli, strip_debug
+from frvsr.cli.errors import key_value_main, strip_debug
 from frvsr.errors import EvalError
 from frvsr.evaluation.protocols import PROTOCOLS
 from frvsr.metrics.specs import check_names, default_metrics
@@ -108,12 +107,7 @@ def _check_model_keys(cfg: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Console entry point; returns the exit code (2 after a one-line user error)."""
-    args = sys.argv[1:] if argv is None else argv
-    if any(a in ("-h", "--help", "help") for a in args):
-        print(__doc__)
-        print("keys (defaults): " + ", ".join(f"{k}={v}" for k, v in DEFAULTS.items()))
-        return 0
-    return run_cli(lambda: run(parse_args(args)), args)
+    return key_value_main(argv, __doc__, DEFAULTS, lambda args: run(parse_args(args)))
 
 
 def run(cfg: dict[str, Any]) -> dict[str, Any] | None:

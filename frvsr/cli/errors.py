@@ -86,3 +86,18 @@ def call_or_exit(body: Callable[[], T], argv: Sequence[str]) -> T:
         if not _report(exc, argv):
             raise
         raise SystemExit(EXIT_USER_ERROR) from None
+
+
+HELP_FLAGS = ("-h", "--help", "help")
+
+
+def key_value_main(argv: Sequence[str] | None, doc: str | None, defaults: dict[str, object],
+                   body: Callable[[list[str]], object]) -> int:
+    """The `main()` of a key=value entry point: `--help` prints `doc` and the keys with
+    their defaults; otherwise `body(args)` runs under :func:`run_cli` (exit code 0 or 2)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if any(a in HELP_FLAGS for a in args):
+        print(doc or "")
+        print("keys (defaults): " + ", ".join(f"{k}={v}" for k, v in defaults.items()))
+        return 0
+    return run_cli(lambda: body(args), args)

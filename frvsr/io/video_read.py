@@ -8,10 +8,11 @@ and the fix. No framework imports.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import av
 import numpy as np
@@ -40,6 +41,23 @@ def video_error(path: object, what: str) -> DataError:
     return DataError(
         f"{path}: {what}; re-encode it (e.g. ffmpeg -i in -c:v libx264 out.mp4) or remove it"
     )
+
+
+@contextmanager
+def open_video(source: Source) -> Iterator[tuple[Any, Any]]:
+    """``(container, first video stream)`` of a path or file-like object, closed on exit.
+
+    Raises:
+        DataError: not a video, or no video stream.
+    """
+    try:
+        container = av.open(source if not isinstance(source, Path) else str(source))
+    except (av.error.FFmpegError, OSError) as err:  # type: ignore[attr-defined]
+        raise video_error(source, f"cannot open as a video ({err})") from None
+    with container:
+        if not container.streams.video:
+            raise video_error(source, "has no video stream")
+        yield container, container.streams.video[0]
 
 
 @dataclass(frozen=True)
@@ -71,14 +89,7 @@ def probe_video(path: str | Path) -> VideoInfo:
     Raises:
         DataError: not a video, or no video stream.
     """
-    try:
-        container = av.open(str(path))
-    except (av.error.FFmpegError, OSError) as err:  # type: ignore[attr-defined]
-        raise video_error(path, f"cannot open as a video ({err})") from None
-    with container:
-        if not container.streams.video:
-            raise video_error(path, "has no video stream")
-        stream = container.streams.video[0]
+    with open_video(Path(path)) as (container, stream):
         cc = stream.codec_context
         rate = stream.average_rate or stream.guessed_rate or stream.base_rate or 25
         rotation = 0
@@ -105,14 +116,7 @@ def decode_timed(source: Source, max_frames: int | None = None
         DataError: not a video, no video stream, or corrupt after some frame (the
             message names the last good frame).
     """
-    try:
-        container = av.open(source if not isinstance(source, Path) else str(source))
-    except (av.error.FFmpegError, OSError) as err:  # type: ignore[attr-defined]
-        raise video_error(source, f"cannot open as a video ({err})") from None
-    with container:
-        if not container.streams.video:
-            raise video_error(source, "has no video stream")
-        stream = container.streams.video[0]
+    with open_video(source) as (container, stream):
         stream.thread_type = "AUTO"  # frame threading: sequential decode, several cores
         count = 0
         try:

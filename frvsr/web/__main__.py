@@ -19,12 +19,11 @@ reference encode).
 """
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 from frvsr.cli.args import parse_key_values
-from frvsr.cli.errors import run_cli, strip_debug
+from frvsr.cli.errors import key_value_main, strip_debug
 from frvsr.errors import ConfigError
 
 DEFAULTS: dict[str, Any] = {"ckpt": None, "video": None, "onnx": None, "out": None, "port": 0,
@@ -89,12 +88,7 @@ def run(cfg: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Console entry point; returns the exit code (2 after a one-line user error)."""
-    args = sys.argv[1:] if argv is None else argv
-    if any(a in ("-h", "--help", "help") for a in args):
-        print(__doc__)
-        print("keys (defaults): " + ", ".join(f"{k}={v}" for k, v in DEFAULTS.items()))
-        return 0
-    return run_cli(lambda: run(parse_args(args)), args)
+    return key_value_main(argv, __doc__, DEFAULTS, lambda args: run(parse_args(args)))
 
 
 if __name__ == "__main__":

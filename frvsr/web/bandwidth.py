@@ -20,11 +20,11 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import av
 import cv2
 import numpy as np
 
-from frvsr.io.video import VideoWriter, decode_frames, h264_or_mpeg4, probe_video, video_error
+from frvsr.io.video import VideoWriter, decode_frames, h264_or_mpeg4, probe_video
+from frvsr.io.video_read import open_video
 
 DEFAULT_CRF = 23  # libx264's own default
 DEFAULT_PRESET = "medium"
@@ -32,14 +32,7 @@ DEFAULT_PRESET = "medium"
 
 def stream_stats(path: Path) -> dict[str, Any]:
     """Bytes, frames, seconds and kbit/s of the first video stream of ``path``."""
-    try:
-        container = av.open(str(path))
-    except (av.error.FFmpegError, OSError) as err:  # type: ignore[attr-defined]
-        raise video_error(path, f"cannot open as a video ({err})") from None
-    with container:
-        if not container.streams.video:
-            raise video_error(path, "has no video stream")
-        stream = container.streams.video[0]
+    with open_video(Path(path)) as (container, stream):
         fps = Fraction(stream.average_rate or 25)
         size = frames = 0
         for packet in container.demux(stream):
