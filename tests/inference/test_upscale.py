@@ -26,7 +26,7 @@ from frvsr.upscale import main
 from tests.helpers.generators import save_checkpoint, tiny_frvsr, tiny_srresnet
 
 REPO = Path(__file__).resolve().parents[2]
-FAST = ["preset=ultrafast", "progress=false"]
+FAST = ["preset=ultrafast", "progress=false", "threads=1"]  # tiny models: 1 thread is fastest
 
 
 def _lr_frames(video: Path, n: int, size: tuple[int, int] = (160, 90)) -> list[np.ndarray]:
