@@ -1,9 +1,11 @@
 """Training entry point: `python -m frvsr.train experiment=pretrain|sisr|gan [overrides]`.
 
-Composes the Hydra config (a composition mistake is one `error:` line listing the valid
-choices), then `frvsr.lit.fit.fit` runs the stage and returns the optimised metric (for
-the Optuna sweeper). User errors are one line (exit 2); `debug_traceback=true` shows the
-traceback.
+`--help` prints this command's own page (stages, common overrides, the config groups found
+in `conf/`, where outputs go); `--cfg job` prints the composed Hydra config and
+`--hydra-help` Hydra's own flags. Composes the Hydra config (a composition mistake is one
+`error:` line listing the valid choices or the closest keys), then `frvsr.lit.fit.fit` runs
+the stage and returns the optimised metric (for the Optuna sweeper). User errors are one
+line (exit 2); `debug_traceback=true` shows the traceback.
 """
 from __future__ import annotations
 
@@ -14,7 +16,57 @@ import hydra
 from omegaconf import DictConfig
 
 from frvsr.cli.errors import EXIT_USER_ERROR, call_or_exit, debug_requested
-from frvsr.cli.hydra_compose import composition_error
+from frvsr.cli.hydra_compose import composition_error, config_groups
+
+STAGES = """\
+Stages (docs/training.md), CPU-sized on the embedded sample footage:
+  experiment=pretrain   stage 1: FRVSR with an L2 + flow-warp loss (600 steps)
+  experiment=gan        stage 2: TecoGAN losses, from the newest matching pretrain run
+  experiment=sisr       baseline: the same backbone frame by frame
+  recipes, sized for GPUs and long runs:{recipes}
+  no experiment=: full-size defaults (100,000 steps), stopped on a CPU unless force=true
+"""
+
+COMMON = """\
+Common overrides:
+  trainer.max_steps=600           steps (GAN stage: iterations)
+  trainer.val_check_interval=200  validate every N steps
+  trainer=cpu|gpu|ddp             where it runs (trainer=ddp trainer.devices=4)
+  data.batch_size=4 data.num_frames=5 data.lr_patch=24
+  model/generator=srresnet        another SR backbone
+  model.init_from=auto|none|<ckpt>  where the GAN stage starts from
+  ckpt_path=last|<ckpt>           resume this experiment's newest run (or a file)
+  logger=csv|none                 without wandb (default: wandb offline + csv)
+  verbose=true                    Lightning's model summary and INFO logs
+  force=true                      run even if a CPU would need more than 60 minutes
+  debug_traceback=true            tracebacks for user errors
+  -m key=a,b                      a sweep (multirun)
+"""
+
+TAIL = """\
+Outputs: outputs/<task>/runs/<time>/ (FRVSR_ROOT=... or paths.log_dir=... move them):
+  config.yaml, train.log (this console's lines), checkpoints/last.ckpt and
+  best-step<step>.ckpt, samples/ (labelled grids and bicubic | SR videos), csv/, wandb/.
+The composed config: --cfg job. train is powered by Hydra: --hydra-help lists its flags.
+More: README.md, docs/training.md.
+"""
+
+STAGE_NAMES = ("pretrain", "gan", "sisr")
+
+
+def help_page() -> str:
+    """This command's `--help`: stages, common overrides, config groups, outputs."""
+    import textwrap
+
+    groups = config_groups()
+    recipes = [o for o in groups.get("experiment", []) if o not in STAGE_NAMES]
+    stages = STAGES.format(recipes="\n    " + ", ".join(recipes))
+    lines = ["usage: python -m frvsr.train [experiment=<stage>] [group=option ...] "
+             "[key=value ...]", "", stages, COMMON,
+             "Config groups (conf/; pick one with group=option):"]
+    lines += [textwrap.fill(f"{group}: {', '.join(options)}", 88, initial_indent="  ",
+                            subsequent_indent="      ") for group, options in groups.items()]
+    return "\n".join([*lines, "", TAIL])
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="train")
@@ -26,12 +78,16 @@ def _hydra_main(cfg: DictConfig) -> float | None:
 
 
 def main() -> float | None:
-    """Console entry point: a composition problem (unknown group option or key) is one
-    `error:` line (exit 2) listing the valid choices; then Hydra takes over as usual."""
-    if debug_requested(sys.argv[1:]):
+    """Console entry point: `--help` is this command's page; a composition problem (unknown
+    group option or key) is one `error:` line (exit 2); then Hydra takes over as usual."""
+    argv = sys.argv[1:]
+    if "--help" in argv or "-h" in argv:
+        print(help_page())
+        return None
+    if debug_requested(argv):
         os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra's own errors with their traceback too
     else:
-        problem = composition_error(sys.argv[1:])
+        problem = composition_error(argv)
         if problem is not None:
             print(f"error: {problem} (fix the override)", file=sys.stderr)
             sys.exit(EXIT_USER_ERROR)

@@ -44,7 +44,8 @@ def test_ddp_two_processes_on_cpu_only_rank0_writes(tmp_path: Path, experiment: 
     extra = GAN_DDP if experiment == "gan" else []
     proc = _run([f"experiment={experiment}", *TINY, *extra, "trainer=ddp",
                  "trainer.accelerator=cpu", "trainer.devices=2", "trainer.max_steps=2",
-                 "trainer.val_check_interval=2", "logger=csv"], tmp_path, OMP_NUM_THREADS="1")
+                 "trainer.val_check_interval=2", "logger=csv", "verbose=true"], tmp_path,
+                OMP_NUM_THREADS="1")  # verbose: Lightning's INFO lines name the members
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "MEMBER: 2/2" in proc.stdout + proc.stderr  # really two processes (gloo)
     runs = list((tmp_path / "outputs" / experiment / "runs").iterdir())
@@ -92,6 +93,13 @@ def test_optuna_sweep_returns_the_metric(tmp_path: Path) -> None:
         ("experiment=foo", "Available options in 'experiment': frvsr_10_128,"),
         ("model.generator.nmu_feat=3", "valid keys of model.generator: _target_, _partial_, "
                                        "num_feat, num_block"),
+        ("traner.max_steps=5", "unknown key 'traner.max_steps' (closest: trainer.max_steps)"),
+        ("trainer.max_stpes=5", "(closest: trainer.max_steps"),
+        ("experimnt=pretrain", "(closest: experiment)"),
+        ("model/generatr=srresnet", "(closest: model/generator"),
+        ("+foo=1", "unknown key 'foo'; valid keys of the config: task_name"),
+        ("+tracer.x=1", "unknown key 'tracer' (closest: trainer)"),
+        ("+seed=3", "seed is already in the config"),
     ],
 )
 def test_composition_errors_are_one_line_with_the_options(
@@ -106,6 +114,38 @@ def test_composition_errors_are_one_line_with_the_options(
     assert exit_info.value.code == 2
     lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], lines
+    if "Available options" not in expected:
+        assert "+" not in lines[0]  # never suggests appending a key nothing reads
+
+
+def test_nested_additions_and_force_add_still_compose() -> None:
+    from frvsr.cli.hydra_compose import composition_error
+
+    assert composition_error(["+trainer.limit_train_batches=3", "logger=none"]) is None
+    assert composition_error(["++foo=1"]) is None  # explicit: the user asked twice
+
+
+def test_help_is_a_page_of_its_own(monkeypatch: pytest.MonkeyPatch,
+                                   capsys: pytest.CaptureFixture) -> None:
+    from frvsr.train import main
+
+    monkeypatch.setattr(sys, "argv", ["frvsr.train", "--help"])
+    main()
+    out = capsys.readouterr().out
+    for text in ("experiment=pretrain", "experiment=gan", "experiment=sisr", "trainer.max_steps",
+                 "ckpt_path=last", "force=true", "verbose=true", "outputs/<task>/runs/<time>/",
+                 "train.log", "--cfg job", "README.md", "docs/training.md",
+                 "model/generator: " + ", ".join(config_options("model/generator")),
+                 "experiment: " + ", ".join(config_options("experiment")[:2])):
+        assert text in out, text
+    assert len(out.splitlines()) < 60 and max(len(ln) for ln in out.splitlines()) <= 88
+
+
+def test_cfg_job_still_prints_the_hydra_config(tmp_path: Path) -> None:
+    proc = _run(["--cfg", "job", "experiment=pretrain"], tmp_path, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "task_name: pretrain" in proc.stdout and "max_steps: 600" in proc.stdout
+    assert not (tmp_path / "outputs").exists()  # nothing ran
 
 
 @pytest.mark.slow

@@ -24,9 +24,13 @@ class AtomicCheckpointIO(TorchCheckpointIO):
 
 
 class LastCheckpoint(ModelCheckpoint):
-    """`last.ckpt` every `every_n_train_steps` optimiser steps and after the final batch,
-    so a run stopped by `max_steps` (or the GAN's iteration limit) between two saves
-    still leaves its final state for the next stage or for `ckpt_path=last`.
+    """`last.ckpt` every `every_n_train_steps` steps and after the final batch, so a run
+    stopped by `max_steps` (or the GAN's iteration limit) between two saves still leaves
+    its final state for the next stage or for `ckpt_path=last`.
+
+    Steps are the module's `iteration` counter, the one step counter of checkpoint names,
+    samples and logs (a GAN iteration makes up to two optimiser steps, so Lightning's
+    `global_step` would save at irregular iterations).
 
     The final save happens in `on_train_batch_end`, like the periodic ones, not in
     `on_train_end`: by then Lightning has marked the epoch finished, and resuming from
@@ -46,9 +50,11 @@ class LastCheckpoint(ModelCheckpoint):
         self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any,
         batch_idx: int,
     ) -> None:
-        super().on_train_batch_end(trainer, pl_module, outputs, batch, batch_idx)
+        if self._should_skip_saving_checkpoint(trainer):  # fast_dev_run, already saved, ...
+            return
+        step = int(getattr(pl_module, "iteration", trainer.global_step))
+        every = self._every_n_train_steps
         max_steps = trainer.max_steps if trainer.max_steps is not None else -1
         final = trainer.should_stop or (0 < max_steps <= trainer.global_step)
-        fresh = self._last_global_step_saved != trainer.global_step
-        if final and fresh and not trainer.fast_dev_run:
+        if (every >= 1 and step % every == 0) or final:
             self._save_last_checkpoint(trainer, self._monitor_candidates(trainer))

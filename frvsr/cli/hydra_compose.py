@@ -1,4 +1,6 @@
-"""Hydra composition problems as one line, before `@hydra.main` prints its many-line report."""
+"""Hydra composition problems as one line, before `@hydra.main` prints its many-line report:
+unknown group options (with the valid ones), unknown keys (with the closest valid keys, never
+`+key`), and the config groups of `conf/` for `frvsr.train --help`."""
 from __future__ import annotations
 
 import re
@@ -28,20 +30,79 @@ def _one_line_hydra(message: str) -> str:
     return " ".join(parts).rstrip(",;")
 
 
-def _valid_keys(overrides: list[str], bad_key: str) -> str:
-    """`; valid keys of <parent>: ...` for an override of a key that does not exist."""
+def config_groups(conf: Path = CONF_DIR) -> dict[str, list[str]]:
+    """Config groups of `conf/` and their options, discovered from the yaml files
+    (`{"data": ["folder", ...], "model/generator": [...], ...}`); Hydra's own settings
+    group (`hydra`) is left out."""
+    groups: dict[str, list[str]] = {}
+    for folder in sorted(p for p in conf.rglob("*") if p.is_dir()):
+        name = folder.relative_to(conf).as_posix()
+        options = sorted(f.stem for f in folder.glob("*.yaml"))
+        if options and name.split("/")[0] != "hydra":
+            groups[name] = options
+    return groups
+
+
+def _compose(overrides: list[str]) -> DictConfig | None:
+    """The train config with `overrides`, or None when they do not compose."""
     from hydra import compose, initialize_config_dir
 
-    parent = bad_key.rpartition(".")[0]
-    rest = [o for o in overrides if not o.split("=", 1)[0].lstrip("+~").endswith(bad_key)]
     try:
         with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-            node = OmegaConf.select(compose("train", overrides=rest), parent or "")
+            return compose("train", overrides=overrides)
     except Exception:  # the other overrides fail too: the first message is enough
-        return ""
-    if not isinstance(node, DictConfig):
-        return ""
-    return f"; valid keys of {parent or 'the config'}: {', '.join(str(k) for k in node)}"
+        return None
+
+
+def unknown_key_message(overrides: list[str], bad_key: str) -> str:
+    """`unknown key 'traner.max_steps' (closest: trainer.max_steps); valid keys of the
+    config: ...`: the deepest existing parent of `bad_key`, its keys and the closest ones
+    (difflib). Never suggests `+key` (appending a key nothing reads hides the typo)."""
+    import difflib
+
+    if "/" in bad_key:  # a group path such as model/generatr=srresnet
+        groups = list(config_groups())
+        close = difflib.get_close_matches(bad_key, groups, n=3, cutoff=0.6)
+        near = f" (closest: {', '.join(close)})" if close else ""
+        return f"unknown config group {bad_key!r}{near}; config groups: {', '.join(groups)}"
+    rest = [o for o in overrides
+            if not (o.split("=", 1)[0].lstrip("+~") + ".").startswith(bad_key + ".")]
+    cfg = _compose(rest)
+    message = f"unknown key {bad_key!r}"
+    if cfg is None:
+        return message
+    parts, node, depth = bad_key.split("."), cfg, 0
+    while depth < len(parts) - 1:
+        child = OmegaConf.select(node, parts[depth], throw_on_resolution_failure=False)
+        if not isinstance(child, DictConfig):
+            break
+        node, depth = child, depth + 1
+    parent = ".".join(parts[:depth])
+    keys = [str(k) for k in node]
+    if not parent:  # the root: groups (experiment=, debug=, ...) are valid names too
+        keys += [g for g in config_groups() if "/" not in g and g not in keys]
+    tail = parts[depth + 1:]
+    close = []
+    for key in difflib.get_close_matches(parts[depth], keys, n=3, cutoff=0.6):
+        full = ".".join([*parts[:depth], key, *tail])
+        exists = not tail or OmegaConf.select(cfg, full, throw_on_resolution_failure=False,
+                                              default="\0missing") != "\0missing"
+        close.append(full if exists else ".".join([*parts[:depth], key]))
+    if close:
+        message += f" (closest: {', '.join(close)})"
+    return f"{message}; valid keys of {parent or 'the config'}: {', '.join(keys)}"
+
+
+def _top_level_additions(parsed: list) -> list[tuple[str, str]]:
+    """(key, its top-level name) of `+key=value` overrides whose top-level name is not a
+    config group (`+trainer.limit_train_batches=3` is checked against the config later)."""
+    groups = set(config_groups())
+    found = []
+    for o in parsed:
+        top = o.key_or_group.split(".")[0]
+        if o.is_add() and not o.is_force_add() and "/" not in top and top not in groups:
+            found.append((o.key_or_group, top))
+    return found
 
 
 def composition_error(argv: list[str]) -> str | None:
@@ -65,6 +126,14 @@ def composition_error(argv: list[str]) -> str | None:
         parsed = OverridesParser.create().parse_overrides(args.overrides)
     except HydraException as exc:
         return _one_line_hydra(str(exc))
+    added = _top_level_additions(parsed)
+    if added:  # `+foo=1` composes, but nothing reads foo: refuse it as the typo it is
+        keys = {key for key, _ in added}
+        base = _compose([o.input_line for o in parsed if o.key_or_group not in keys
+                         and not o.is_sweep_override()])
+        for key, top in added:
+            if base is not None and top not in base:
+                return unknown_key_message(args.overrides, key if key == top else top)
     fixed = [o.input_line for o in parsed if not o.is_sweep_override()]
     variants = [fixed]
     for o in parsed:
@@ -81,7 +150,12 @@ def composition_error(argv: list[str]) -> str | None:
         except (HydraException, OmegaConfBaseException) as exc:
             message = _one_line_hydra(str(exc))
             bad = re.match(r"Could not override '([^']+)'", message)
-            if bad and "+" in message:
-                message += _valid_keys(overrides, bad.group(1))
+            if bad:
+                return unknown_key_message(overrides, bad.group(1))
+            there = re.match(r"Could not append to config\. An item is already at '([^']+)'",
+                             message)
+            if there:
+                key = there.group(1)
+                return f"{key} is already in the config: set it with {key}=<value>"
             return message
     return None

@@ -11,9 +11,10 @@ import torch
 from torch import Tensor, nn
 
 from frvsr.checkpoint import build_generator, generator_meta
+from frvsr.data import bicubic_baseline
 from frvsr.errors import ConfigError
 from frvsr.lit.ema import ema_update
-from frvsr.lit.validation import ValSample, clip_metrics
+from frvsr.lit.validation import BICUBIC_PREFIX, ValLPIPS, ValSample, clip_metrics, lpips_mean
 from frvsr.losses import (
     FlowWarpLoss,
     PingPongLoss,
@@ -41,6 +42,8 @@ class GeneratorModule(L.LightningModule):
     """
 
     stage = "base"
+    # LPIPS-alex in validation (the GAN stage: a PSNR drop is read against the perceptual gain)
+    val_lpips = False
     # Loss modules set by the subclasses (None when off); `reconstruct` reads them.
     pixel_loss: PixelLoss
     flow_loss: FlowWarpLoss | None
@@ -82,6 +85,10 @@ class GeneratorModule(L.LightningModule):
         self.run_info: dict[str, Any] = {}  # e.g. wandb run id, set by frvsr.train
         self.val_samples: list[ValSample] = []
         self._val_metrics: list[dict[str, float]] = []
+        self.val_frames = 0  # frames scored in the last validation (for the console)
+        # Bicubic baseline metrics per validation clip: computed once per run, same frames.
+        self._bicubic_val: dict[tuple[int, str], dict[str, float]] = {}
+        object.__setattr__(self, "_lpips", ValLPIPS())
 
     # ---- data check --------------------------------------------------------------------
     def check_datamodule(self, datamodule: Any) -> None:
@@ -159,20 +166,57 @@ class GeneratorModule(L.LightningModule):
     def on_validation_epoch_start(self) -> None:
         self.val_samples = []
         self._val_metrics = []
+        self.val_frames = 0
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
         lr, hr = batch["lr"], batch["hr"]
         sr, _ = self.generate(lr, self.inference_generator())
         sr = sr.clamp(0.0, 1.0)
         metrics = clip_metrics(sr[0].float(), hr[0].float(), self.val_crop_border)
+        lpips = self._lpips(self.device) if self.val_lpips else None
+        if lpips is not None:
+            with torch.autocast(device_type=sr.device.type, enabled=False):
+                metrics["lpips_alex"] = lpips_mean(lpips, sr[0], hr[0])
         self._val_metrics.append(metrics)
-        for name, value in metrics.items():
-            self.log(f"val/{name}", value, batch_size=1, sync_dist=True, on_epoch=True)
+        self.val_frames += int(lr.shape[1])
+        key = str(batch.get("key", [f"clip{batch_idx}"])[0])
+        logged = {f"val/{k}": v for k, v in metrics.items()}
+        logged.update({f"{BICUBIC_PREFIX}{k}": v
+                       for k, v in self.bicubic_metrics(batch_idx, key, lr[0], hr[0]).items()})
+        for name, value in logged.items():
+            self.log(name, value, batch_size=1, sync_dist=True, on_epoch=True)
+        # The one step counter: loggers, `{step}` in checkpoint names and samples use it.
+        self.log("step", float(self.iteration), batch_size=1, on_epoch=True, sync_dist=True)
         if batch_idx < self.num_sample_clips:
-            key = batch.get("key", [f"clip{batch_idx}"])[0]
             self.val_samples.append(
-                ValSample(key=str(key), lr=lr[0].cpu(), sr=sr[0].cpu(), hr=hr[0].cpu())
+                ValSample(key=key, lr=lr[0].cpu(), sr=sr[0].cpu(), hr=hr[0].cpu())
             )
+
+    def bicubic_metrics(self, index: int, key: str, lr: Tensor, hr: Tensor) -> dict[str, float]:
+        """The validation metrics of the bicubic upscale that matches the data's degradation
+        (phase-aligned for BD) on clip `key`: computed at the first validation, then reused.
+        Empty when the data module names no known degradation."""
+        if (index, key) not in self._bicubic_val:
+            datamodule = getattr(self.trainer, "datamodule", None) if self._trainer else None
+            degradation = str(getattr(datamodule, "degradation", ""))
+            # float32 whatever trainer.precision says: the same numbers in every run
+            with torch.autocast(device_type=lr.device.type, enabled=False):
+                try:
+                    up = bicubic_baseline(lr.float(), self.scale, degradation).clamp(0.0, 1.0)
+                except ValueError:  # unknown degradation: no baseline to compare with
+                    self._bicubic_val[(index, key)] = {}
+                    return {}
+                found = clip_metrics(up, hr.float(), self.val_crop_border)
+                lpips = self._lpips(self.device) if self.val_lpips else None
+                if lpips is not None:
+                    found["lpips_alex"] = lpips_mean(lpips, up, hr)
+            self._bicubic_val[(index, key)] = found
+        return self._bicubic_val[(index, key)]
+
+    def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
+        # Loggers take this as the x-axis step: the iteration just finished, as in checkpoint
+        # and sample names (Lightning's own counts differ by one, or by two in the GAN stage).
+        self.log("step", float(self.iteration), on_step=True, on_epoch=False, batch_size=1)
 
     # ---- checkpoints -----------------------------------------------------------------
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:

@@ -1,10 +1,13 @@
 """One training run from a composed config: instantiate data, model, callbacks, loggers and
-trainer, resolve the stage's initial weights and `ckpt_path=`, fit, report the metrics.
+trainer, resolve the stage's initial weights and `ckpt_path=`, fit, report the metrics
+(`frvsr.callbacks.report`: start, time estimate, model vs bicubic, the end).
 
 `frvsr.train` (the Hydra entry point) only composes the config and calls `fit`.
 """
 from __future__ import annotations
 
+import contextlib
+import shutil
 import warnings
 from pathlib import Path
 from typing import Any
@@ -18,10 +21,10 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from frvsr.checkpoint import read_frvsr_entry
 from frvsr.errors import ConfigError
 from frvsr.io.atomic import atomic_write_text
-from frvsr.lit.console import say
-from frvsr.lit.resume import resolve_ckpt_path
+from frvsr.lit.console import lightning_verbosity, log_to, say
+from frvsr.lit.resume import RunFinished, resolve_ckpt_path
 from frvsr.lit.staging import resolve_init
-from frvsr.lit.wandb_setup import configure_wandb
+from frvsr.lit.wandb_setup import configure_wandb, tidy_wandb_logger
 
 # VideoDataModule's sampler skips the batches a restored loop already consumed, so
 # Lightning's generic warning about mid-epoch checkpoints does not apply here.
@@ -76,11 +79,33 @@ def _gan_max_iters(cfg: DictConfig) -> None:
             if cfg.model.get("max_iters") is None:
                 cfg.model.max_iters = cfg.trainer.max_steps
             cfg.trainer.max_steps = -1
-        say(
-            f"GAN stage: trainer.max_steps={cfg.model.max_iters} is counted in "
-            "iterations (model.max_iters); Lightning's global_step advances once per "
-            "optimiser step (up to 2 per iteration)"
+
+
+def _check_device(cfg: DictConfig) -> None:
+    """`trainer.accelerator=gpu` without a GPU: one line suggesting trainer=cpu, before any
+    data or model is built (Lightning's own message is a traceback)."""
+    accelerator = str(cfg.trainer.get("accelerator", "auto")).lower()
+    if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
+        raise ConfigError(
+            f"trainer.accelerator={accelerator}, but this machine has no CUDA GPU that PyTorch "
+            f"can use (torch {torch.__version__}, torch.cuda.is_available() is False); use "
+            "trainer=cpu (or trainer.accelerator=auto, which takes a GPU when there is one)"
         )
+    if accelerator == "mps" and not torch.backends.mps.is_available():
+        raise ConfigError("trainer.accelerator=mps, but this machine has no Apple GPU that "
+                          "PyTorch can use; use trainer=cpu")
+
+
+@rank_zero_only
+def _drop_unused_run_dir(out_dir: Path) -> None:
+    """Remove a run folder that holds only what Hydra and the log wrote before the run
+    turned out to have nothing to do (a finished run given to `ckpt_path=`)."""
+    if not out_dir.is_dir() or not {p.name for p in out_dir.iterdir()} <= {".hydra", "train.log"}:
+        return
+    shutil.rmtree(out_dir / ".hydra", ignore_errors=True)
+    (out_dir / "train.log").unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        out_dir.rmdir()
 
 
 @rank_zero_only
@@ -96,14 +121,28 @@ def _finish_wandb(loggers: list[Any]) -> None:
 
 
 def fit(cfg: DictConfig) -> float | None:
-    """Fit one run described by `cfg`; returns `cfg.optimized_metric` when logged."""
+    """Fit one run described by `cfg`; returns `cfg.optimized_metric` when logged.
+
+    Everything said goes to the console and to `<run>/train.log`; Lightning's own INFO
+    logging and model summary only with `verbose=true`."""
+    out_dir = Path(cfg.paths.output_dir)
+    with lightning_verbosity(bool(cfg.get("verbose", False))), log_to(out_dir / "train.log"):
+        try:
+            return _fit(cfg, out_dir)
+        except RunFinished as done:
+            say(str(done))
+    _drop_unused_run_dir(out_dir)
+    return None
+
+
+def _fit(cfg: DictConfig, out_dir: Path) -> float | None:
     if cfg.get("seed") is not None:
         L.seed_everything(cfg.seed, workers=True)
     if cfg.get("float32_matmul_precision"):
         torch.set_float32_matmul_precision(cfg.float32_matmul_precision)
     _check_mandatory(cfg)
+    _check_device(cfg)
     _gan_max_iters(cfg)
-    out_dir = Path(cfg.paths.output_dir)
 
     datamodule = hydra.utils.instantiate(cfg.data)
     model_cfg = OmegaConf.create(OmegaConf.to_container(cfg.model, resolve=True))
@@ -120,6 +159,7 @@ def fit(cfg: DictConfig) -> float | None:
     loggers = _instantiate_all(cfg.get("logger"), **configure_wandb(cfg, wandb_id))
     for logger in loggers:
         if type(logger).__name__ == "WandbLogger":
+            tidy_wandb_logger(logger)
             # Start the run now: its id goes into every checkpoint (resume continues it).
             if rank_zero_only.rank == 0:
                 resolved = OmegaConf.to_container(cfg, resolve=True)
@@ -129,16 +169,25 @@ def fit(cfg: DictConfig) -> float | None:
     if not loggers:  # Lightning refuses a LearningRateMonitor without a logger
         callbacks = [c for c in callbacks if type(c).__name__ != "LearningRateMonitor"]
     from frvsr.callbacks.checkpointing import AtomicCheckpointIO
+    from frvsr.callbacks.progress import StepProgress
+    from frvsr.callbacks.report import ParameterSummary, RunReport
 
+    report = RunReport(model.stage, str(out_dir), force=bool(cfg.get("force", False)))
+    callbacks.append(report)
+    if cfg.trainer.get("enable_progress_bar", True):
+        callbacks.append(StepProgress(model.stage))
+    if cfg.trainer.get("enable_model_summary", False):  # verbose=true
+        callbacks.append(ParameterSummary())
     trainer: L.Trainer = hydra.utils.instantiate(
-        cfg.trainer, callbacks=callbacks, logger=loggers or False, plugins=[AtomicCheckpointIO()]
+        cfg.trainer, callbacks=callbacks, logger=loggers or False,
+        plugins=[AtomicCheckpointIO()], enable_model_summary=False,
     )
     try:
         trainer.fit(model=model, datamodule=datamodule, ckpt_path=ckpt_path)
     finally:
         _finish_wandb(loggers)  # a multirun's next job must start its own wandb run
-    metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if v.numel() == 1}
-    say("final: " + ", ".join(f"{k}={v:.4f}" for k, v in sorted(metrics.items())
-                                                  if k.startswith("val/")))
+    for line in report.final_lines():
+        say(line)
     say(f"outputs in {out_dir}")
+    metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if v.numel() == 1}
     return metrics.get(cfg.get("optimized_metric") or "")

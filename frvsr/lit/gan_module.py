@@ -53,6 +53,7 @@ class GANModule(GeneratorModule):
     """
 
     stage = "gan"
+    val_lpips = True
 
     def __init__(
         self,

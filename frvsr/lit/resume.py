@@ -1,10 +1,11 @@
-"""`ckpt_path=`: find and check the checkpoint a training run resumes from."""
+"""`ckpt_path=`: find and check the checkpoint a training run resumes from (of this
+configuration, and not already finished)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import torch
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from frvsr.checkpoint import find_resume_checkpoint, read_frvsr_entry, resume_problem
 from frvsr.errors import CheckpointError
@@ -26,6 +27,32 @@ def _resume_fix(model: GeneratorModule, problem: str) -> str:
             "widths), or pass ckpt_path=<a .ckpt of this configuration>")
 
 
+class RunFinished(Exception):
+    """`ckpt_path=` names a run that already trained all the steps this run asks for: nothing
+    to resume. `frvsr.lit.fit` says so (the message holds the fix) and ends without error."""
+
+
+def _target_steps(cfg: DictConfig) -> int | None:
+    """The steps this run trains to (GAN: iterations, `model.max_iters`), None if unbounded."""
+    steps = (OmegaConf.select(cfg, "model.max_iters", default=None)
+             or OmegaConf.select(cfg, "trainer.max_steps", default=None))
+    return int(steps) if steps and int(steps) > 0 else None
+
+
+def _check_unfinished(cfg: DictConfig, path: Path) -> None:
+    done = int(read_frvsr_entry(path)["meta"].get("iteration", 0))
+    target = _target_steps(cfg)
+    if target is None or done < target:
+        return
+    gan = OmegaConf.select(cfg, "model.max_iters", default=None)
+    unit = " (iterations in the GAN stage)" if gan else ""
+    raise RunFinished(
+        f"{path} is a finished run: it trained {done} steps and trainer.max_steps={target}"
+        f"{unit}, so there is nothing to resume; to train further raise trainer.max_steps, "
+        f"e.g. trainer.max_steps={2 * max(done, 1)} ckpt_path={cfg.ckpt_path}"
+    )
+
+
 def resolve_ckpt_path(cfg: DictConfig, model: GeneratorModule) -> str | None:
     """`ckpt_path=last`: newest `last.ckpt` of this task's runs that fits `model`; a path is
     checked the same way. A misfit is one line naming the file and the fix, not Lightning's
@@ -42,6 +69,7 @@ def resolve_ckpt_path(cfg: DictConfig, model: GeneratorModule) -> str | None:
             raise CheckpointError(
                 f"ckpt_path={path} cannot resume this run: {problem}; {_resume_fix(model, problem)}"
             )
+        _check_unfinished(cfg, path)
         say(f"resuming from {path}")
         return str(path)
     root = Path(cfg.paths.log_dir) / cfg.task_name
@@ -59,5 +87,6 @@ def resolve_ckpt_path(cfg: DictConfig, model: GeneratorModule) -> str | None:
     if rejected:
         say(f"passed over {len(rejected)} newer last.ckpt of another configuration "
             f"(newest {rejected[0][0]}: {rejected[0][1]})")
+    _check_unfinished(cfg, Path(found))
     say(f"resuming from {found}")
     return str(found)

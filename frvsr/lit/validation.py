@@ -1,9 +1,12 @@
-"""Validation helpers: per-clip metrics from the metric table and the kept sample clips."""
+"""Validation helpers: per-clip metrics from the metric table, the kept sample clips, LPIPS
+for the GAN stage, and the console comparison of the model with the bicubic baseline."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import torch
 from torch import Tensor
 
 from frvsr.metrics import specs
@@ -49,3 +52,80 @@ def clip_metrics(sr: Tensor, hr: Tensor, crop_border: int = 0) -> dict[str, floa
             if kept:
                 out[spec.name] = float(np.mean(kept))
     return out
+
+
+# ---- the console view: model vs the bicubic baseline -------------------------------------
+# Shown at every validation and in the final summary (LPIPS only where it was computed: GAN).
+CONSOLE_METRICS = ("psnr_y", "tof", "tflicker", "lpips_alex")
+DISPLAY_NAMES = {"psnr_y": "PSNR-Y", "ssim_y": "SSIM-Y", "tof": "tOF", "tflicker": "tFlicker",
+                 "lpips_alex": "LPIPS-alex"}
+BICUBIC_PREFIX = "val_bicubic/"
+
+
+def split_metrics(logged: dict[str, Any]) -> tuple[dict[str, float], dict[str, float]]:
+    """`val/<name>` and `val_bicubic/<name>` of Lightning's callback metrics as two dicts."""
+    model, bicubic = {}, {}
+    for key, value in logged.items():
+        if key.startswith("val/"):
+            model[key[4:]] = float(value)
+        elif key.startswith(BICUBIC_PREFIX):
+            bicubic[key[len(BICUBIC_PREFIX):]] = float(value)
+    return model, bicubic
+
+
+def compare_line(model: dict[str, float], bicubic: dict[str, float]) -> str:
+    """`PSNR-Y 29.12 vs 28.37 dB (+0.75, better) | tOF ...`: the model, the bicubic baseline
+    on the same frames, the difference and whether it is better (each metric's direction)."""
+    parts = []
+    for name in CONSOLE_METRICS:
+        if name not in model:
+            continue
+        spec = specs.get(name)
+        unit, digits, value = (" dB" if spec.label == "dB" else ""), spec.digits, model[name]
+        if name not in bicubic:
+            parts.append(f"{DISPLAY_NAMES[name]} {value:.{digits}f}{unit}")
+            continue
+        delta = value - bicubic[name]
+        shown = round(delta, digits)
+        delta = delta if shown else 0.0  # no "-0.000"
+        word = "same" if shown == 0 else (
+            "better" if (shown > 0) == (spec.direction == "higher") else "worse")
+        parts.append(f"{DISPLAY_NAMES[name]} {value:.{digits}f} vs {bicubic[name]:.{digits}f}"
+                     f"{unit} ({delta:+.{digits}f}, {word})")
+    return " | ".join(parts)
+
+
+class ValLPIPS:
+    """LPIPS-alex for validation, built on first use without touching the training RNG
+    (the weights are loaded, but building the layers draws random initial values). Kept
+    outside the module's registry, so checkpoints do not change. `None` when its weight
+    file is missing: validation then goes on without it, said once."""
+
+    def __init__(self) -> None:
+        self.net: Any = None
+        self.failed = False
+
+    def __call__(self, device: torch.device) -> Any:
+        if self.net is None and not self.failed:
+            from frvsr.errors import WeightsNotFoundError
+            from frvsr.metrics.perceptual import LPIPS
+
+            try:
+                with torch.random.fork_rng(devices=[]):
+                    self.net = LPIPS("alex")
+            except WeightsNotFoundError as exc:
+                self.failed = True
+                from frvsr.lit.console import say
+
+                say(f"validation without LPIPS: {exc}")
+        if self.net is not None:
+            self.net.to(device)
+        return self.net
+
+
+@torch.no_grad()
+def lpips_mean(net: Any, sr: Tensor, hr: Tensor, chunk: int = 8) -> float:
+    """Mean LPIPS distance over the frames of `T,3,H,W` clips in [0,1]."""
+    values = [net(sr[i:i + chunk].float(), hr[i:i + chunk].float())
+              for i in range(0, sr.shape[0], chunk)]
+    return float(torch.cat([v.flatten() for v in values]).mean())

@@ -1,5 +1,6 @@
-"""wandb: offline when no API key is configured (with the `wandb sync` hint), and the
-same run id when resuming, so a resumed run continues the same wandb run."""
+"""wandb: offline when no API key is configured (with the `wandb sync` hint), the same run
+id when resuming, so a resumed run continues the same wandb run, and quiet unless
+`verbose=true`."""
 from __future__ import annotations
 
 import os
@@ -30,4 +31,19 @@ def configure_wandb(cfg: DictConfig, resume_id: str | None) -> dict[str, dict[st
     if resume_id:
         extra.update(id=resume_id, resume="allow")
         say(f"wandb: continuing run {resume_id}")
+    if not cfg.get("verbose", False):
+        import wandb
+
+        # Offline, wandb's own banner (version, sync mode, run folder) repeats the line
+        # above; online, only its essential lines (the run's URL) remain.
+        quiet = {"silent": True} if extra.get("offline") else {"quiet": True}
+        extra["settings"] = wandb.Settings(**quiet)
     return {"wandb": extra}
+
+
+def tidy_wandb_logger(logger: Any) -> None:
+    """Drop the `anonymous` argument Lightning's WandbLogger always passes to `wandb.init`
+    (wandb >= 0.19 warns that the setting has no effect, even for None)."""
+    init = getattr(logger, "_wandb_init", None)
+    if isinstance(init, dict) and init.get("anonymous") is None:
+        init.pop("anonymous", None)

@@ -1,5 +1,6 @@
-"""wandb without an API key: offline run with the sync hint, metrics, image grids and SR
-clips from the validation clip; resuming continues the same wandb run."""
+"""wandb without an API key: offline run with the sync hint (and without wandb's own banner
+or its anonymous-setting warning), metrics, image grids and split-screen clips from the
+validation clip; resuming continues the same wandb run."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,15 +14,17 @@ from tests.helpers.lit import TINY, compose_train
 
 @pytest.mark.slow
 def test_offline_wandb_media_and_resume_same_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture
 ) -> None:
     monkeypatch.delenv("WANDB_API_KEY", raising=False)
     monkeypatch.setenv("NETRC", str(tmp_path / "no-netrc"))
     overrides = ["experiment=pretrain", *TINY, "logger=wandb", "callbacks.samples.video=true",
                  "data.val_max_frames=4"]
     train(compose_train(tmp_path, overrides, name="pretrain/first"))
-    out = capsys.readouterr().out
+    out, err = capfd.readouterr()
     assert "wandb sync" in out and "offline" in out
+    assert "anonymous" not in out + err  # Lightning's anonymous=None argument is dropped
+    assert not [ln for ln in (out + err).splitlines() if ln.startswith("wandb:")]  # quiet
     runs = list((tmp_path / "pretrain/first/wandb").glob("offline-run-*"))
     assert len(runs) == 1
     media = runs[0] / "files" / "media"
@@ -33,6 +36,6 @@ def test_offline_wandb_media_and_resume_same_run(
 
     train(compose_train(tmp_path, [*overrides, "trainer.max_steps=4", "ckpt_path=last"],
                         name="pretrain/second"))
-    assert f"continuing run {first_id}" in capsys.readouterr().out
+    assert f"continuing run {first_id}" in capfd.readouterr().out
     second = list((tmp_path / "pretrain/second/wandb").glob("offline-run-*"))
     assert second and second[0].name.endswith(first_id)
