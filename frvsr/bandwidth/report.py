@@ -36,12 +36,13 @@ def rate_quality_png(result: dict[str, Any], metric: str = "vmaf") -> bytes:
             ax.plot(r["kbps"], r[metric], MARKERS.get(method, "o"), color=color, ms=6,
                     mfc="none" if r["flag"] else color)
     ax.set_xscale("log")
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, LogLocator
 
     plain = FuncFormatter(lambda v, _pos: f"{v:g}")
     ax.xaxis.set_major_formatter(plain)
+    ax.xaxis.set_minor_locator(LogLocator(base=10, subs=(2.0, 5.0)))
     ax.xaxis.set_minor_formatter(plain)
-    ax.tick_params(axis="x", which="minor", labelsize=7)
+    ax.tick_params(axis="x", which="minor", labelsize=8)
     ax.set_xlabel("bitrate (kbit/s, measured; adapted: + weights)")
     ax.set_ylabel({"vmaf": "VMAF (0-100)", "psnr_y": "PSNR-Y (dB)"}.get(metric, metric))
     ref = result["reference"]

@@ -53,18 +53,20 @@ def fmt(v: float | None, digits: int = 2, signed: bool = False) -> str:
 
 
 def table_rows(result: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of the per-rung table (the best VMAF of each rung marked *)."""
+    """Header and rows of the per-rung table: the best VMAF of each rung among the methods
+    that send only the rung's bits is marked * (the adapted model also sends weights)."""
     header = ["rung", "target kbit/s" if result["mode"] == "abr" else "crf", "method",
               "kbit/s", "saturated", "VMAF", "PSNR-Y dB", "tOF", "tFlicker"]
     best: dict[int, float] = {}
     for r in result["rows"]:
-        best[r["rung"]] = max(best.get(r["rung"], -1.0), r["vmaf"])
+        if not r.get("overhead_kbps"):  # only methods sending just the rung's bits compete
+            best[r["rung"]] = max(best.get(r["rung"], -1.0), r["vmaf"])
     rows = []
     for r in result["rows"]:
         target = fmt(r["target_kbps"], 0) if result["mode"] == "abr" else str(r["crf"])
         kbps = fmt(r["kbps"], 1) + (f" (+{r['overhead_kbps']:.1f} w)"
                                     if r.get("overhead_kbps") else "")
-        mark = "*" if r["vmaf"] == best[r["rung"]] else ""
+        mark = "*" if not r.get("overhead_kbps") and r["vmaf"] == best[r["rung"]] else ""
         rows.append([str(r["rung"]), target, r["label"], kbps, r["flag"] or "",
                      fmt(r["vmaf"]) + mark, fmt(r["psnr_y"]), fmt(r["tof"], 3),
                      fmt(r["tflicker"], 3)])
@@ -94,7 +96,7 @@ def print_result(result: dict[str, Any], console: Console | None = None) -> None
     table = Table(title=f"{Path(result['input']).name}: {ref['width']}x{ref['height']}, "
                         f"{ref['frames']} frames, {ref['duration_s']:.2f} s; LR "
                         f"{ref['lr_width']}x{ref['lr_height']} (x{ref['scale']}, "
-                        f"{ref['degradation']}); * = best VMAF of the rung")
+                        f"{ref['degradation']}); * = best VMAF at the rung's bits")
     for h in header:
         table.add_column(h, justify="left" if h in ("method", "saturated") else "right")
     for row in rows:

@@ -58,7 +58,8 @@ def verdict(rows: list[dict[str, Any]], bd: list[dict[str, Any]],
     """Plain sentences: does LR+SR beat full resolution, where, and by how much."""
     found, lines = curves(rows), []
     rungs = sorted({r["rung"] for r in rows})
-    wins = sum(1 for k in rungs if max((r for r in rows if r["rung"] == k),
+    wins = sum(1 for k in rungs if max((r for r in rows if r["rung"] == k and
+                                         not r.get("overhead_kbps")),
                                         key=lambda r: r["vmaf"])["method"] == "sr")
     lo, hi = min(found["full"].kbps), max(found["full"].kbps)
     main = _find(bd, "sr", "full")
@@ -80,7 +81,8 @@ def verdict(rows: list[dict[str, Any]], bd: list[dict[str, Any]],
                if rate is not None else f"undefined ({main['note']})")
             + (f"; BD-VMAF {main['bd_vmaf']:+.2f}" if main["bd_vmaf"] is not None else "")
             + ".")
-    lines.append(f"LR+SR has the best VMAF at {wins} of {len(rungs)} rungs.")
+    lines.append(f"LR+SR has the best VMAF at {wins} of {len(rungs)} rungs (same bits: "
+                 "full-res, LR+SR, LR+bicubic, LR+Lanczos).")
     for anchor in ("bicubic", "lanczos"):
         d = _find(bd, "sr", anchor)
         if d is not None and d["bd_rate"] is not None:
@@ -109,7 +111,10 @@ def adaptation_summary(rows: list[dict[str, Any]], bd: list[dict[str, Any]],
                      f"the base model is {paid['bd_vmaf']:+.2f} "
                      f"({'a gain' if paid['bd_vmaf'] > 0 else 'no gain'}).")
     elif paid:
-        lines.append(f"At equal bits the comparison is undefined: {paid['note'] or 'n/a'}.")
+        span = f"{sr_rows[0]['kbps']:.0f}-{sr_rows[-1]['kbps']:.0f}" if sr_rows else "-"
+        lines.append(f"At equal bits adaptation loses outright: its weights add "
+                     f"{overhead:.1f} kbit/s over this clip, pushing its curve past the whole "
+                     f"ladder ({span} kbit/s); the curves share no bitrate.")
     if any(v is not None for v in break_even.values()):
         lines.append("Break-even duration (the weights pay for themselves after): " + ", ".join(
             f"{v:.0f} s at {k}" for k, v in break_even.items() if v is not None) + ".")
