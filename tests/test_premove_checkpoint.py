@@ -10,11 +10,9 @@ points only: `frvsr.load_generator` and `python -m frvsr.train` (`ckpt_path=`,
 from __future__ import annotations
 
 import json
-import math
 import os
 import subprocess
 import sys
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -22,93 +20,10 @@ import pytest
 import torch
 
 import frvsr
+from tests.fixtures.premove_ckpt.codec import Filler, decode, encode
 
 REPO = Path(__file__).resolve().parents[1]
 MANIFEST = Path(__file__).parent / "fixtures" / "premove_ckpt" / "manifest.json"
-
-
-# ---- manifest codec (the same encoding as fixtures/premove_ckpt/make_manifest.py) ---------
-
-def _float(x: float) -> Any:
-    if math.isnan(x):
-        return {"__float__": "nan"}
-    if math.isinf(x):
-        return {"__float__": "inf" if x > 0 else "-inf"}
-    return x
-
-
-def encode(obj: Any) -> Any:
-    """Checkpoint object -> manifest structure (tensors as tagged placeholders)."""
-    if isinstance(obj, torch.Tensor):
-        out: dict[str, Any] = {"__tensor__": True, "shape": list(obj.shape),
-                               "dtype": str(obj.dtype).removeprefix("torch.")}
-        if obj.dim() == 0:
-            out["value"] = _float(obj.item()) if obj.is_floating_point() else obj.item()
-        return out
-    if obj is None or isinstance(obj, (bool, int, str)):
-        return obj
-    if isinstance(obj, float):
-        return _float(obj)
-    if isinstance(obj, tuple):
-        return {"__tuple__": [encode(v) for v in obj]}
-    if isinstance(obj, list):
-        return [encode(v) for v in obj]
-    if isinstance(obj, OrderedDict):
-        out = {"__odict__": [[encode(k), encode(v)] for k, v in obj.items()]}
-        if vars(obj):
-            out["attrs"] = {name: encode(v) for name, v in vars(obj).items()}
-        return out
-    if type(obj) is dict:
-        if all(isinstance(k, str) and not k.startswith("__") for k in obj):
-            return {k: encode(v) for k, v in obj.items()}
-        return {"__dict__": [[encode(k), encode(v)] for k, v in obj.items()]}
-    raise TypeError(f"no encoding for {type(obj).__name__}")
-
-
-class _Filler:
-    """Seeded tensor values: the recorded value for 0-dim tensors (step counters, the
-    `iteration` buffer, ModelCheckpoint's +-inf), small randn for floats (|randn| for Adam's
-    second moments, which must be >= 0), zeros for ints and bools."""
-
-    def __init__(self, seed: int = 0) -> None:
-        self.gen = torch.Generator().manual_seed(seed)
-
-    def __call__(self, ph: dict[str, Any], path: tuple[Any, ...]) -> torch.Tensor:
-        dtype = getattr(torch, ph["dtype"])
-        if "value" in ph:
-            return torch.tensor(decode(ph["value"]), dtype=dtype)
-        if not dtype.is_floating_point:
-            return torch.zeros(ph["shape"], dtype=dtype)
-        values = torch.randn(ph["shape"], generator=self.gen) * 0.01
-        if path and path[-1] == "exp_avg_sq":
-            values = values.abs()
-        return values.to(dtype)
-
-
-def decode(obj: Any, fill: _Filler | None = None, path: tuple[Any, ...] = ()) -> Any:
-    """Manifest structure -> checkpoint object (inverse of `encode`)."""
-    if isinstance(obj, list):
-        return [decode(v, fill, (*path, i)) for i, v in enumerate(obj)]
-    if not isinstance(obj, dict):
-        return obj
-    if obj.get("__tensor__") is True:
-        assert fill is not None, f"tensor placeholder at {path} needs a filler"
-        return fill(obj, path)
-    if "__float__" in obj:
-        return float(obj["__float__"])
-    if "__tuple__" in obj:
-        return tuple(decode(v, fill, (*path, i)) for i, v in enumerate(obj["__tuple__"]))
-    if "__odict__" in obj:
-        out = OrderedDict()
-        for k, v in obj["__odict__"]:
-            key = decode(k)
-            out[key] = decode(v, fill, (*path, key))
-        for name, value in obj.get("attrs", {}).items():
-            setattr(out, name, decode(value, fill, (*path, name)))
-        return out
-    if "__dict__" in obj:
-        return {decode(k): decode(v, fill, (*path, decode(k))) for k, v in obj["__dict__"]}
-    return {k: decode(v, fill, (*path, k)) for k, v in obj.items()}
 
 
 # ---- fixtures -----------------------------------------------------------------------------
@@ -127,7 +42,7 @@ def frame_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _write_run(log_dir: Path, manifest: dict[str, Any]) -> Path:
     """The rebuilt checkpoint where the pre-move run wrote it, relative to `paths.log_dir`:
     <log_dir>/pretrain/runs/<time>/checkpoints/last.ckpt, next to the run's config.yaml."""
-    ckpt = decode(manifest["checkpoint"], _Filler(seed=0))
+    ckpt = decode(manifest["checkpoint"], Filler(seed=0))
     path = log_dir / manifest["_source_file"]
     path.parent.mkdir(parents=True)
     torch.save(ckpt, path)

@@ -45,7 +45,8 @@ def user_message(exc: BaseException) -> str | None:
             reason = exc.strerror or type(exc).__name__
             found = one_line(f"{exc.filename}: {reason}; check the path and its permissions "
                              "(and free disk space)")
-        exc = exc.__cause__ or exc.__context__
+        # `raise ... from None` hides the context: follow it only when it is not suppressed.
+        exc = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
     return found
 
 

@@ -14,6 +14,7 @@ from frvsr.evaluation.folders import check_replaceable
 from frvsr.evaluation.method import generate_from_config, sr_out_folder
 from frvsr.evaluation.protocols import Protocol
 from frvsr.evaluation.scoring import Scorer, aggregate
+from frvsr.metrics.temporal import TLP_SCALE
 from frvsr.report.results import write_csv, write_json
 from frvsr.report.tables import print_compare, print_table, progress_bar
 from frvsr.report.wandb_log import log_to_wandb
@@ -33,7 +34,7 @@ def evaluate_folders(sr: Path, gt: Path, protocol: Protocol, metrics: list[str],
     return {
         "method": method, "protocol": protocol.name, "metrics": scorer.metrics,
         "conventions": {**protocol.conventions(), "crop_border": protocol.crop_border,
-                        "tlp_scale": 100},
+                        "tlp_scale": TLP_SCALE},
         "sources": {"sr": str(sr), "gt": str(gt)},
         "clips": clips, "mean_over_clips": over_clips, "mean_over_frames": over_frames,
     }

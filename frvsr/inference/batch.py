@@ -15,9 +15,9 @@ from typing import Any
 
 from frvsr.errors import ConfigError, DataError, FrvsrError, UserPathError
 from frvsr.inference.sources import VIDEO_SUFFIXES, is_video, open_source
-from frvsr.inference.tiling import TiledBackbone, default_overlap, tile_model
+from frvsr.inference.tiling import tile_model
 from frvsr.inference.upscaler import BicubicUpscaler, FrameUpscaler, ModelUpscaler
-from frvsr.inference.video_job import JobResult, UpscaleSettings, is_video_output, upscale
+from frvsr.inference.video_job import JobResult, UpscaleSettings, upscale
 
 
 def _model_source(cfg: dict[str, Any]) -> tuple[Callable[[], FrameUpscaler], int, str, float]:
@@ -46,12 +46,8 @@ def _model_source(cfg: dict[str, Any]) -> tuple[Callable[[], FrameUpscaler], int
     trained = (loaded.config.get("data") or {}).get("train") or {}
     threshold = threshold or trained.get("scene_threshold") or 0.12
     if cfg["tile"]:
-        overlap = cfg["tile_overlap"]
-        if loaded.recurrent:
-            tile_model(loaded.model, True, loaded.scale, int(cfg["tile"]), overlap)
-        else:
-            used = default_overlap(loaded.model, int(cfg["tile"])) if overlap is None else overlap
-            loaded.model = TiledBackbone(loaded.model, loaded.scale, int(cfg["tile"]), int(used))
+        loaded.model = tile_model(loaded.model, loaded.recurrent, loaded.scale,
+                                  int(cfg["tile"]), cfg["tile_overlap"])
     make = lambda: ModelUpscaler(loaded, device=cfg["device"], precision=cfg["precision"],  # noqa: E731
                                  channels_last=bool(cfg["channels_last"]),
                                  compile=bool(cfg["compile"]))
@@ -150,5 +146,3 @@ def _batch(videos: list[Path], dst: Path, make: Callable[[], FrameUpscaler],
                         "fix or remove them and rerun: finished outputs are skipped")
     return results
 
-
-__all__ = ["is_video_output", "run"]

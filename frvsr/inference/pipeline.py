@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 _END = object()
@@ -103,7 +103,3 @@ class Pipeline:
             raise self._error
         return count
 
-
-def iterate(items: Iterable[Any]) -> Iterator[Any]:
-    """A plain generator over ``items`` (so a list-free source can be passed anywhere)."""
-    yield from items

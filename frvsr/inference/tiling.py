@@ -74,14 +74,16 @@ class TiledBackbone(nn.Module):
 
 
 def tile_model(model: nn.Module, recurrent: bool, scale: int, tile: int,
-               overlap: int | None = None) -> int:
-    """Tile the backbone of ``model`` in place (FRVSR: ``model.sr_net``; a single-frame
-    model is wrapped by the caller via the returned overlap). Returns the overlap used."""
+               overlap: int | None = None) -> nn.Module:
+    """``model`` with its backbone tiled: FRVSR's ``sr_net`` is replaced in place (flow and
+    warping stay whole); a single-frame model is wrapped. Returns the model to run."""
     net = model.sr_net if recurrent else model
     used = default_overlap(net, tile) if overlap is None else int(overlap)
-    if recurrent:
-        model.sr_net = TiledBackbone(net, scale, tile, used)
-    return used
+    tiled = TiledBackbone(net, scale, tile, used)
+    if not recurrent:
+        return tiled
+    model.sr_net = tiled
+    return model
 
 
 @torch.no_grad()

@@ -93,11 +93,9 @@ class ModelUpscaler:
             else:
                 self.model = torch.compile(self.model)
         self._state: Any = None
-        self.resets = 0  # shots started (each clip start and each reset at a cut)
 
     def reset(self) -> None:
         self._state = None
-        self.resets += 1
 
     @torch.no_grad()
     def __call__(self, lr: Tensor) -> Tensor:

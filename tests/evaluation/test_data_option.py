@@ -15,6 +15,7 @@ from frvsr.checkpoint import build_generator
 from frvsr.evaluate import main, parse_args, run
 from frvsr.evaluation.folders import MARKER
 from frvsr.models.espcn import ESPCN
+from tests.helpers.cli import one_line_error
 
 GEN = "{_target_: frvsr.models.espcn.ESPCN, num_feat: 8, num_block: 1}"
 FAST = ["metrics=[psnr_y]", "report=false"]
@@ -47,10 +48,7 @@ def _folder_tree(shared_data: Path, root: Path, clips: tuple[str, ...] = ("black
 
 
 def _error(capsys: pytest.CaptureFixture[str], *args: str) -> str:
-    assert main(list(args)) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: ") and err.count("\n") == 1, err
-    return err
+    return one_line_error(main, capsys, *args)
 
 
 def test_data_folder_with_overrides_and_checkpoint_scale(

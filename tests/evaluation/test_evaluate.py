@@ -13,6 +13,7 @@ import pytest
 from frvsr.errors import EvalError
 from frvsr.evaluate import main, parse_args, run
 from frvsr.evaluation.scoring import ALL_METRICS
+from tests.helpers.cli import one_line_error
 
 FAST = "metrics=[psnr_y,ssim_y,tof,ewarp,tflicker]"
 
@@ -140,10 +141,7 @@ def test_gt_larger_by_less_than_scale_is_cropped(tmp_path: Path) -> None:
 
 
 def _error(capsys: pytest.CaptureFixture[str], *args: str) -> str:
-    assert main(list(args)) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: ") and err.count("\n") == 1, err
-    return err
+    return one_line_error(main, capsys, *args)
 
 
 def test_bad_inputs_are_one_line_errors(dataset: tuple[Path, Path], tmp_path: Path,

@@ -12,6 +12,7 @@ import pytest
 from frvsr.evaluate import main, parse_args, run
 from frvsr.report.results import load_results
 from frvsr.report.tables import compare_rows
+from tests.helpers.cli import one_line_error
 
 FAST = ["metrics=[psnr_y]", "report=false"]
 
@@ -28,10 +29,7 @@ def _clips(root: Path, names: tuple[str, ...] = ("a", "b"), n: int = 3, size: in
 
 
 def _error(capsys: pytest.CaptureFixture[str], *args: str) -> str:
-    assert main(list(args)) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: ") and err.count("\n") == 1, err
-    return err
+    return one_line_error(main, capsys, *args)
 
 
 def _result(tmp_path: Path, out: Path, *extra: str) -> Path:
