@@ -26,9 +26,12 @@ endif
 
 install: $(STAMP)
 
+# The first command: frame-by-frame and FRVSR runs of one backbone, GAN fine-tuning, the
+# comparison on the held-out shot and the learning curve (python -m frvsr.demo --help).
+# DEMO=quick halves the steps; DEMO=smoke is the CI size (proves it runs, not what it reaches).
+DEMO ?= default
 train: $(STAMP)
-	$(PY) -m frvsr.train experiment=pretrain
-	$(PY) -m frvsr.train experiment=gan
+	$(PY) -m frvsr.demo demo=$(DEMO)
 
 # The browser player's runtime (onnxruntime-web, pinned in frvsr/web/package-lock.json) into
 # the ignored frvsr/web/node_modules; npm ci reruns only when the lockfile changes. Without

@@ -203,7 +203,8 @@ LAYERS = [
     {"evaluation", "report"},
     {"lit", "callbacks"},
     {"cli"},
-    {"web", "bandwidth"},  # applications built on everything below (browser player, ladder)
+    # applications on everything below (player, ladder, demo, sweep summaries)
+    {"web", "bandwidth", "demo", "sweep"},
 ]
 
 

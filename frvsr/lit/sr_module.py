@@ -8,6 +8,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from frvsr.errors import ConfigError
 from frvsr.lit.base import GeneratorModule
 from frvsr.losses import FlowWarpLoss, PingPongLoss, PixelLoss
 
@@ -22,6 +23,11 @@ class SRModule(GeneratorModule):
             (their output does not depend on frame order).
         optimizer: `_partial_` optimiser, called with the generator's parameters.
         scheduler: `_partial_` LR scheduler (stepped every iteration) or None.
+        flow_warmup_steps: the first N iterations train the flow net alone on the flow
+            loss (recurrent models only; they count towards `trainer.max_steps`). Without
+            it the SR net learns from a random flow's misaligned estimate during its first
+            steps and may learn to ignore it: at CPU-demo budgets that is what happens
+            (docs/training.md, "The CPU demo recipe").
     """
 
     def __init__(
@@ -34,6 +40,7 @@ class SRModule(GeneratorModule):
         flow_loss: FlowWarpLoss | None = None,
         pingpong_loss: PingPongLoss | None = None,
         scheduler: Callable[..., Any] | None = None,
+        flow_warmup_steps: int = 0,
         **kwargs: Any,
     ) -> None:
         super().__init__(generator=generator, flow_net=flow_net, scale=scale, **kwargs)
@@ -48,14 +55,28 @@ class SRModule(GeneratorModule):
         self.pingpong_loss = pingpong_loss if use_pp else None
         self.optimizer_factory = optimizer
         self.scheduler_factory = scheduler
+        if flow_warmup_steps < 0:
+            raise ConfigError(f"model.flow_warmup_steps={flow_warmup_steps} must be >= 0")
+        if flow_warmup_steps and self.recurrent and self.flow_loss is None:
+            raise ConfigError("model.flow_warmup_steps needs the flow loss (loss=pixel has it)")
+        self.flow_warmup_steps = flow_warmup_steps if self.recurrent else 0
 
     def compute_losses(self, lr: Tensor, hr: Tensor) -> dict[str, Tensor]:
         """Named weighted loss terms of one batch (`B,T,C,h,w` LR, `B,T,C,H,W` GT): the
         reconstruction terms (pixel, flow, ping-pong) shared with the GAN stage."""
         return self.reconstruct(lr, hr)[0]
 
+    def in_flow_warmup(self) -> bool:
+        """Whether this iteration trains the flow net alone (`flow_warmup_steps`)."""
+        return int(self.iteration) < self.flow_warmup_steps
+
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> Tensor:
-        terms = self.compute_losses(batch["lr"], batch["hr"])
+        if self.in_flow_warmup():
+            assert self.flow_loss is not None  # checked in __init__
+            _, lr_warped = self.generator.align(batch["lr"])
+            terms = {"flow": self.flow_loss(lr_warped, batch["lr"])}
+        else:
+            terms = self.compute_losses(batch["lr"], batch["hr"])
         loss = sum(terms.values())
         bsz = batch["lr"].shape[0]
         for name, value in terms.items():

@@ -1,7 +1,8 @@
 """Stage initialisation: the GAN stage starts from a pixel-loss checkpoint.
 
 `model.init_from`:
-- a path: that checkpoint (its generator must match this run's architecture);
+- a path: that checkpoint (its generator must match this run's architecture; a recurrent
+  stage may also start from the same backbone trained frame by frame, `experiment=sisr`);
 - `auto`: the newest matching `last.ckpt` under the runs folder (single runs and
   multiruns), matched on stored generator class, widths, scale and recurrence;
 - `none`: from scratch (explicitly asked for).
@@ -59,6 +60,14 @@ def _load(model: GeneratorModule, path: Path) -> Path:
     entry = read_frvsr_entry(path)
     meta = entry["meta"]
     mismatch = [k for k in MATCH_KEYS if meta.get(k) != model.meta.get(k)]
+    if mismatch == ["recurrent"] and model.recurrent:
+        # A recurrent model started from its own backbone trained frame by frame
+        # (experiment=sisr): FRVSR.load_single_frame_backbone widens the input conv.
+        state = generator_state(entry["state_dict"], ema=True)
+        for net in (model.generator, model.generator_ema):
+            if net is not None:
+                net.load_single_frame_backbone(state)
+        return path
     if mismatch:
         raise StageError(
             f"model.init_from={path} holds another architecture ({_describe(meta)}) than this "

@@ -10,6 +10,7 @@ import torch
 from torch import Tensor
 
 from frvsr.metrics import specs
+from frvsr.metrics.recurrence import recurrence_gain
 
 
 @dataclass
@@ -54,6 +55,20 @@ def clip_metrics(sr: Tensor, hr: Tensor, crop_border: int = 0) -> dict[str, floa
     return out
 
 
+RECURRENCE_GAIN = "recurrence_gain"
+
+
+def recurrence_metrics(generator: torch.nn.Module, lr: Tensor, hr: Tensor, sr: Tensor,
+                       crop_border: int = 0) -> dict[str, float]:
+    """`{"recurrence_gain": dB}` of a recurrent generator on one validation clip (`T,C,h,w`
+    LR, `T,C,H,W` GT and its own SR with memory, [0,1]): mean PSNR-Y with the previous
+    estimate minus with it zeroed at every frame (`frvsr.metrics.recurrence`). Logged as
+    `val/recurrence_gain`; positive when the model uses its memory."""
+    gain = recurrence_gain(generator, lr.float(), hr.float(), sr=sr.float(),
+                           crop_border=crop_border)
+    return {RECURRENCE_GAIN: gain.mean}
+
+
 # ---- the console view: model vs the bicubic baseline -------------------------------------
 # Shown at every validation and in the final summary (LPIPS only where it was computed: GAN).
 CONSOLE_METRICS = ("psnr_y", "tof", "tflicker", "lpips_alex")
@@ -92,6 +107,8 @@ def compare_line(model: dict[str, float], bicubic: dict[str, float]) -> str:
             "better" if (shown > 0) == (spec.direction == "higher") else "worse")
         parts.append(f"{DISPLAY_NAMES[name]} {value:.{digits}f} vs {bicubic[name]:.{digits}f}"
                      f"{unit} ({delta:+.{digits}f}, {word})")
+    if RECURRENCE_GAIN in model:  # recurrent models: does the memory pay?
+        parts.append(f"recurrence gain {model[RECURRENCE_GAIN]:+.2f} dB")
     return " | ".join(parts)
 
 

@@ -107,25 +107,67 @@ class FRVSR(nn.Module):
             raise ValueError(
                 f"FRVSR.forward expects B,T,{self.num_channels},h,w, got {tuple(lr.shape)}"
             )
-        b, t, c, h, w = lr.shape
-        curr = lr[:, 1:].reshape(b * (t - 1), c, h, w)
-        prev = lr[:, :-1].reshape(b * (t - 1), c, h, w)
-        if t > 1:
-            # All T-1 flows in one batched call: they depend on LR frames only.
-            flow = self.flow_net(curr, prev)
-            lr_warped = flow_warp(prev, flow)
-        else:
-            flow, lr_warped = lr.new_zeros(0, 2, h, w), lr.new_zeros(0, c, h, w)
-        flow = flow.reshape(b, t - 1, 2, h, w)
+        t = lr.shape[1]
+        flow, lr_warped = self.align(lr)
         sr_frames = [self._sr(lr[:, 0], self._zero_estimate(lr[:, 0]))]
         for i in range(1, t):
             estimate = self._warp_estimate(sr_frames[-1], flow[:, i - 1])
             sr_frames.append(self._sr(lr[:, i], estimate))
-        return FRVSROutput(
-            sr=torch.stack(sr_frames, dim=1),
-            flow=flow,
-            lr_warped=lr_warped.reshape(b, t - 1, c, h, w),
-        )
+        return FRVSROutput(sr=torch.stack(sr_frames, dim=1), flow=flow, lr_warped=lr_warped)
+
+    def align(self, lr: Tensor) -> tuple[Tensor, Tensor]:
+        """The LR alignment of a clip ``lr: B,T,C,h,w``: backward flows ``B,T-1,2,h,w`` (LR
+        pixels) and LR frame t-1 warped onto frame t, ``B,T-1,C,h,w``. What the flow loss
+        trains; also run alone by the flow warm-up (``SRModule(flow_warmup_steps=)``)."""
+        b, t, c, h, w = lr.shape
+        if t < 2:
+            return lr.new_zeros(b, 0, 2, h, w), lr.new_zeros(b, 0, c, h, w)
+        curr = lr[:, 1:].reshape(b * (t - 1), c, h, w)
+        prev = lr[:, :-1].reshape(b * (t - 1), c, h, w)
+        # All T-1 flows in one batched call: they depend on LR frames only.
+        flow = self.flow_net(curr, prev)
+        lr_warped = flow_warp(prev, flow)
+        return flow.reshape(b, t - 1, 2, h, w), lr_warped.reshape(b, t - 1, c, h, w)
+
+    def load_single_frame_backbone(self, state: dict[str, Tensor]) -> None:
+        """Start the SR net from the weights of the same backbone trained frame by frame.
+
+        ``state`` is the single-frame backbone's state dict (``in_channels = C``). Every
+        tensor is copied; the input convolution, which here also reads the C * scale**2
+        channels of the warped previous estimate, gets the single-frame weights on its first
+        C input channels and zeros on the others. The model then starts out computing
+        exactly the single-frame SR and learns to use its memory from there. The flow net
+        is left as it is.
+
+        Raises:
+            ConfigError: ``state`` is not of this backbone (other keys, widths or depth).
+        """
+        own = self.sr_net.state_dict()
+        c, wide = self.num_channels, self.num_channels * (self.scale**2 + 1)
+        if set(own) != set(state):
+            raise ConfigError(
+                f"single-frame weights do not fit this backbone ({type(self.sr_net).__name__}): "
+                f"{len(set(own) ^ set(state))} keys differ; use a checkpoint of the same "
+                "model/generator, num_feat and num_block"
+            )
+        widened = []
+        for key, value in state.items():
+            target = own[key]
+            if target.shape == value.shape:
+                own[key] = value.clone()
+            elif (target.dim() == 4 and value.shape[1] == c and target.shape[1] == wide
+                  and target.shape[0] == value.shape[0] and target.shape[2:] == value.shape[2:]):
+                weight = torch.zeros_like(target)
+                weight[:, :c] = value
+                own[key], widened = weight, [*widened, key]
+            else:
+                raise ConfigError(
+                    f"single-frame weights do not fit this backbone: {key} is "
+                    f"{tuple(value.shape)}, here {tuple(target.shape)} (other widths or depth)"
+                )
+        if len(widened) != 1:
+            raise ConfigError(f"expected one input convolution to widen, found {widened}")
+        self.sr_net.load_state_dict(own)
 
     def reset(self) -> None:
         """The state that starts a new shot (scene cut): ``state = model.reset()``."""

@@ -1,0 +1,147 @@
+"""The demo pipeline: frame-by-frame run, FRVSR run (from the frame-by-frame backbone at
+step K when the preset says so, after a flow warm-up), GAN fine-tuning, evaluation of the
+three and bicubic on the held-out shot, the comparison table and the learning curve.
+
+Layout of one demo folder (`outputs/demo/<time>/`, never reused):
+  sisr/, frvsr/, gan/   the training runs (config.yaml, train.log, checkpoints/, csv/)
+  eval/                 <method>.json per method, compare.json + its HTML report
+  learning_curve.png    validation PSNR-Y against backbone updates
+  demo.json, demo.md    what ran (steps, seconds per stage) and the table
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from frvsr.demo import stages
+from frvsr.demo.curves import plot_learning_curves, validation_curve
+from frvsr.demo.presets import Preset
+from frvsr.demo.table import MethodRow, demo_table
+from frvsr.io.atomic import atomic_path, atomic_write_text
+
+
+def _training(preset: Preset, seed: int, val_every: int | None = None) -> list[str]:
+    every = val_every or preset.val_every
+    return [f"seed={seed}", f"data.seed={seed}", f"trainer.val_check_interval={every}",
+            *preset.overrides]
+
+
+def _copy(src: Path, dst: Path) -> Path:
+    with atomic_path(dst) as tmp:
+        shutil.copyfile(src, tmp)
+    return dst
+
+
+def train_all(preset: Preset, out: Path, seed: int
+              ) -> tuple[dict[str, Path], list[stages.StageResult]]:
+    """The three training stages; returns each stage's run folder and the stage timings."""
+    done: list[stages.StageResult] = []
+    runs = {"sisr": out / "sisr", "frvsr": out / "frvsr", "gan": out / "gan"}
+    common = _training(preset, seed)
+    k = preset.frvsr_from_sisr
+    sisr = ["experiment=sisr", *common]
+    if k:
+        # Two legs: the step-K weights start FRVSR; the run then resumes to `steps`.
+        done.append(stages.train(f"frame-by-frame 1/2 (steps 1-{k})", runs["sisr"],
+                                 [*sisr, f"trainer.max_steps={k}",
+                                  f"callbacks.last_checkpoint.every_n_train_steps={k}"]))
+        start = _copy(stages.last_checkpoint(runs["sisr"]),
+                      runs["sisr"] / "checkpoints" / f"step{k:07d}.ckpt")
+        done.append(stages.train(f"frame-by-frame 2/2 (steps {k + 1}-{preset.steps})",
+                                 runs["sisr"],
+                                 [*sisr, f"trainer.max_steps={preset.steps}",
+                                  f"ckpt_path={stages.last_checkpoint(runs['sisr'])}"]))
+    else:
+        done.append(stages.train("frame-by-frame", runs["sisr"],
+                                 [*sisr, f"trainer.max_steps={preset.steps}"]))
+    frvsr = ["experiment=pretrain", *common, f"model.flow_warmup_steps={preset.flow_warmup}",
+             f"trainer.max_steps={preset.steps - k + preset.flow_warmup}"]
+    if k:
+        frvsr.append(f"model.init_from={start}")
+    done.append(stages.train("FRVSR", runs["frvsr"], frvsr))
+    gan = ["experiment=gan", f"seed={seed}", f"data.seed={seed}", *preset.overrides,
+           *preset.gan_overrides, f"trainer.max_steps={preset.gan_steps}",
+           f"trainer.val_check_interval={preset.gan_steps}",
+           f"model.init_from={stages.last_checkpoint(runs['frvsr'])}"]
+    done.append(stages.train("GAN fine-tuning", runs["gan"], gan))
+    return runs, done
+
+
+METHODS = (("bicubic", None), ("sisr", "sisr"), ("frvsr", "frvsr"), ("gan", "gan"))
+
+
+def evaluate_all(preset: Preset, runs: dict[str, Path], out: Path
+                 ) -> tuple[dict[str, Path], list[stages.StageResult]]:
+    """Score bicubic and the three models on the held-out shot; then compare them."""
+    eval_dir, done, results = out / "eval", [], {}
+    for method, run in METHODS:
+        path = eval_dir / f"{method}.json"
+        source = (["baseline=bicubic"] if run is None
+                  else [f"ckpt={stages.last_checkpoint(runs[run])}"])
+        args = [*source, "data=sample", f"out={path}", f"name={method}",
+                f"report={'true' if method == 'gan' else 'false'}", *preset.eval_overrides]
+        done.append(stages.run_module(f"evaluate {method}", "frvsr.evaluate", args, path))
+        results[method] = path
+    compare = eval_dir / "compare.json"
+    listed = ",".join(str(p) for p in results.values())
+    done.append(stages.run_module("compare", "frvsr.evaluate",
+                                  [f"compare=[{listed}]", f"out={compare}"], compare))
+    results["compare"] = compare
+    return results, done
+
+
+def _row(method: str, path: Path, steps: str) -> MethodRow:
+    data = json.loads(path.read_text())
+    recurrence = data.get("recurrence") or {}
+    return MethodRow(method=method, steps=steps, metrics=dict(data["mean_over_clips"]),
+                     recurrence_gain=recurrence.get("gain_db"))
+
+
+def run_demo(preset: Preset, out: Path, seed: int) -> dict[str, Any]:
+    """Run the whole demo into `out` (a new folder); returns what `demo.json` holds."""
+    start = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=False)
+    print(f"[demo] {preset.name}: frame-by-frame, FRVSR and GAN on the embedded footage, "
+          f"then evaluation on the held-out shot; writing to {out}", flush=True)
+    runs, trained = train_all(preset, out, seed)
+    results, scored = evaluate_all(preset, runs, out)
+    k, w = preset.frvsr_from_sisr, preset.flow_warmup
+    frvsr_steps = (f"{k}+{preset.steps - k} (+{w} flow)" if k else f"{preset.steps} (+{w} flow)")
+    rows = [_row("bicubic", results["bicubic"], "-"),
+            _row("sisr", results["sisr"], str(preset.steps)),
+            _row("frvsr", results["frvsr"], frvsr_steps),
+            _row("gan", results["gan"], f"+{preset.gan_steps}")]
+    degradation = json.loads(results["frvsr"].read_text()).get("degradation", "?")
+    table = demo_table(rows, degradation)
+    frvsr_curve = [(k + max(0, i - w), v) for i, v in validation_curve(runs["frvsr"])]
+    sisr_curve = validation_curve(runs["sisr"])
+    bicubic_curve = validation_curve(runs["sisr"], "val_bicubic/psnr_y")
+    curve = plot_learning_curves(
+        {"frame-by-frame": sisr_curve,
+         f"FRVSR{f' (from frame-by-frame step {k})' if k else ''}": frvsr_curve},
+        bicubic_curve[-1][1] if bicubic_curve else None, out / "learning_curve.png",
+        f"validation PSNR-Y, demo={preset.name}, seed {seed} (validation crops, "
+        "not the final table's whole frames)")
+    seconds = time.perf_counter() - start
+    summary = {
+        "preset": asdict(preset), "seed": seed, "degradation": degradation,
+        "seconds": round(seconds, 1),
+        "stages": [{"name": s.name, "seconds": round(s.seconds, 1), "path": str(s.path)}
+                   for s in trained + scored],
+        "results": {m: str(p) for m, p in results.items()},
+        "rows": [asdict(r) for r in rows],
+        "learning_curve": str(curve),
+        "curves": {"sisr": sisr_curve, "frvsr": frvsr_curve},
+    }
+    atomic_write_text(out / "demo.json", json.dumps(summary, indent=2))
+    atomic_write_text(out / "demo.md", table + "\n")
+    print(table)
+    html = sorted(results["compare"].parent.glob("compare*.html"))
+    print(f"[demo] comparison report: {html[0] if html else results['compare']}")
+    print(f"[demo] learning curve: {curve}")
+    print(f"[demo] finished in {seconds / 60:.1f} min; everything is in {out}")
+    return summary

@@ -1,0 +1,120 @@
+"""The recurrence diagnostics of ``frvsr.evaluate`` for a recurrent checkpoint: does the
+model use its memory, and did its flow net learn motion? (``frvsr.metrics.recurrence``).
+
+Streamed over every clip like the SR frames themselves (one LR and GT frame at a time),
+with the same scene-cut resets: the frame index restarts at every shot. Both SR frames of
+a step (with the warped previous estimate, and with it zeroed) are rounded to 8 bits
+before PSNR-Y, as the scored SR frames are. The result file's ``recurrence`` entry:
+
+- ``gain_db``: mean over clips of the per-clip mean gain (dB);
+- ``gain_by_frame_index``: mean gain at frame index i within a shot, over all shots;
+- ``lr_warping_error``: mean over clips of the per-clip mean over frame pairs within shots
+  of the LR warping error
+  (MSE, RGB in [0,1]) with the model's flow, zero flow, OpenCV DIS and Farneback;
+- ``clips``: the same per clip (``gain_per_frame`` in frame order).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from frvsr.evaluation.clips import keyed_like, list_clips, read_frame, to_tensor
+from frvsr.evaluation.generate import CutResets, _lr_frames, _ShotTracker
+from frvsr.metrics.fidelity import psnr_y
+from frvsr.metrics.recurrence import dis_flow, lr_warping_error
+from frvsr.metrics.temporal import farneback, to_gray_u8
+
+FLOWS = ("model", "zero", "dis", "farneback")
+CONVENTION = (
+    "recurrence gain: PSNR-Y (8-bit SR) with the warped previous estimate minus with it "
+    "zeroed at every frame, same weights; frame index restarts at each shot. LR warping "
+    "error: MSE (RGB in [0,1]) between LR frame t and frame t-1 warped onto it (bilinear, "
+    "border padding) with the model's flow, zero flow, OpenCV DIS (medium) and Farneback"
+)
+
+
+def _quantise(x: torch.Tensor) -> torch.Tensor:
+    return (x.clamp(0.0, 1.0) * 255.0).round() / 255.0
+
+
+def _pair_errors(model: torch.nn.Module, lr_t: torch.Tensor, lr_prev: torch.Tensor
+                 ) -> dict[str, float]:
+    """LR warping error of one pair (``1,3,h,w`` each) with the four flows."""
+    pair = torch.cat([lr_prev, lr_t]).cpu().float()
+    flows = {"model": model.flow_net(lr_t, lr_prev).cpu(),
+             "zero": torch.zeros(1, 2, *lr_t.shape[-2:])}
+    g_prev, g_t = to_gray_u8(pair[0]), to_gray_u8(pair[1])
+    for name, method in (("dis", dis_flow), ("farneback", farneback)):
+        flows[name] = torch.from_numpy(method(g_t, g_prev)).permute(2, 0, 1)[None].float()
+    return {name: lr_warping_error(pair, flow) for name, flow in flows.items()}
+
+
+@torch.no_grad()
+def clip_diagnostics(model: torch.nn.Module, frames: Any, gt_paths: list[Path], name: str,
+                     shots: _ShotTracker | None, crop_border: int, device: torch.device
+                     ) -> dict[str, Any]:
+    """Gain per frame and mean LR warping errors of one clip (``frames`` yields ``1,3,h,w``
+    LR frames in [0,1], after showing each to ``shots``)."""
+    gains: list[float] = []
+    index: list[int] = []
+    errors: dict[str, list[float]] = defaultdict(list)
+    state, lr_prev, i = None, None, 0
+    for t, (gt_path, lr_t) in enumerate(zip(gt_paths, frames, strict=True)):
+        lr_t = lr_t.to(device)
+        if t == 0 or (shots is not None and shots.current):
+            state, lr_prev, i = None, None, 0
+        sr_mem, new_state = model.step(lr_t, state)
+        sr_alone, _ = model.step(lr_t, None)
+        gt = to_tensor(read_frame(gt_path, name, t))
+        with_mem = psnr_y(_quantise(sr_mem[0].cpu().float()), gt, crop_border)
+        alone = psnr_y(_quantise(sr_alone[0].cpu().float()), gt, crop_border)
+        gains.append(with_mem - alone if np.isfinite(with_mem) and np.isfinite(alone) else 0.0)
+        index.append(i)
+        if lr_prev is not None:
+            for key, value in _pair_errors(model, lr_t, lr_prev).items():
+                errors[key].append(value)
+        state, lr_prev, i = new_state, lr_t, i + 1
+    return {"gain_db": float(np.mean(gains)), "gain_per_frame": gains, "frame_index": index,
+            "lr_warping_error": {k: float(np.mean(errors[k])) if errors[k] else None
+                                 for k in FLOWS}}
+
+
+def recurrence_diagnostics(model: torch.nn.Module, gt: Path, lr: Path | None, scale: int,
+                           degradation: str, cuts: CutResets | None, crop_border: int = 0,
+                           device: torch.device | str = "cpu") -> dict[str, Any]:
+    """The result file's ``recurrence`` entry for a recurrent ``model`` (``step``,
+    ``flow_net``) over the clips of ``gt`` (LR from ``lr`` or made with ``degradation``).
+
+    Raises:
+        TypeError: ``model`` is not frame-recurrent.
+        EvalError: unreadable frames or mismatched clips (as frame generation does).
+    """
+    if not (callable(getattr(model, "step", None)) and hasattr(model, "flow_net")):
+        raise TypeError(f"{type(model).__name__} is not frame-recurrent")
+    device = torch.device(device)
+    gt_clips = list_clips(gt, "gt")
+    lr_clips = keyed_like(gt_clips, gt, list_clips(lr, "lr"), lr, "lr") if lr is not None \
+        else None
+    clips: dict[str, Any] = {}
+    by_index: dict[int, list[float]] = defaultdict(list)
+    for name, gt_paths in gt_clips.items():
+        shots = _ShotTracker(cuts.threshold) if cuts is not None and cuts.enabled else None
+        lr_paths = lr_clips[name] if lr_clips is not None else None
+        frames = _lr_frames(name, gt_paths, lr_paths, scale, degradation, shots)
+        found = clip_diagnostics(model, frames, gt_paths, name, shots, crop_border, device)
+        for i, gain in zip(found.pop("frame_index"), found["gain_per_frame"], strict=True):
+            by_index[i].append(gain)
+        clips[name] = found
+    pairs = {k: [c["lr_warping_error"][k] for c in clips.values()
+                 if c["lr_warping_error"][k] is not None] for k in FLOWS}
+    return {
+        "gain_db": float(np.mean([c["gain_db"] for c in clips.values()])),
+        "gain_by_frame_index": [float(np.mean(by_index[i])) for i in sorted(by_index)],
+        "lr_warping_error": {k: float(np.mean(v)) if v else None for k, v in pairs.items()},
+        "clips": clips,
+        "convention": CONVENTION,
+    }

@@ -1,0 +1,74 @@
+"""The first command's pipeline (`make train DEMO=smoke` = `python -m frvsr.demo
+demo=smoke`): every stage runs for real at toy sizes and leaves its outputs in its folder."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from frvsr.demo.curves import validation_curve
+from frvsr.demo.presets import PRESETS, get_preset
+from frvsr.demo.table import MethodRow, demo_table
+from frvsr.errors import ConfigError
+
+
+def test_presets_give_both_backbones_the_same_updates() -> None:
+    for preset in PRESETS.values():
+        k = preset.frvsr_from_sisr
+        frvsr_backbone_updates = k + (preset.steps - k)  # sisr leg + FRVSR's own steps
+        assert frvsr_backbone_updates == preset.steps
+        assert 0 <= k < preset.steps
+
+
+def test_unknown_preset_is_a_one_line_error() -> None:
+    with pytest.raises(ConfigError, match="choose one of default, quick, smoke"):
+        get_preset("huge")
+
+
+def test_table_fits_80_columns_and_states_the_degradation() -> None:
+    metrics = {"psnr_y": 30.123, "ssim_y": 0.8321, "lpips_alex": 0.3012, "tof": 0.4771,
+               "tlp": 0.333, "tflicker": 2.531}
+    rows = [MethodRow("bicubic", "-", metrics), MethodRow("sisr", "600", metrics),
+            MethodRow("frvsr", "300+300 (+100 flow)", metrics, 0.4512),
+            MethodRow("gan", "+200", metrics, 0.3)]
+    text = demo_table(rows, "bd_tecogan")
+    assert all(len(line) <= 80 for line in text.splitlines()), text
+    assert "bd_tecogan" in text and "+0.45" in text and "frvsr 300+300" in text
+
+
+def test_validation_curve_reads_every_csv_version(tmp_path: Path) -> None:
+    for version, rows in ((0, "step,val/psnr_y\n100,28.5\n200,29.0\n"),
+                          (1, "step,val/psnr_y,train/loss\n250,,0.1\n300,29.4,\n")):
+        path = tmp_path / "csv" / f"version_{version}" / "metrics.csv"
+        path.parent.mkdir(parents=True)
+        path.write_text(rows)
+    assert validation_curve(tmp_path) == [(100, 28.5), (200, 29.0), (300, 29.4)]
+
+
+@pytest.mark.slow
+def test_smoke_demo_runs_every_stage(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    env = {**os.environ, "WANDB_MODE": "offline"}
+    proc = subprocess.run([sys.executable, "-m", "frvsr.demo", "demo=smoke", f"out={out}"],
+                          capture_output=True, text=True, env=env, timeout=1200)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    for stage in ("sisr", "frvsr", "gan"):
+        assert (out / stage / "checkpoints" / "last.ckpt").is_file()
+        assert (out / stage / "train.log").stat().st_size > 0
+    summary = json.loads((out / "demo.json").read_text())
+    assert [r["method"] for r in summary["rows"]] == ["bicubic", "sisr", "frvsr", "gan"]
+    frvsr = next(r for r in summary["rows"] if r["method"] == "frvsr")
+    assert frvsr["recurrence_gain"] is not None
+    assert (out / "learning_curve.png").stat().st_size > 1000
+    assert summary["curves"]["sisr"] and summary["curves"]["frvsr"]
+    assert "learning curve:" in proc.stdout and "comparison report:" in proc.stdout
+    table = (out / "demo.md").read_text()
+    assert all(len(line) <= 80 for line in table.splitlines())
+    # a second demo into the same folder is refused, the first left as it was
+    again = subprocess.run([sys.executable, "-m", "frvsr.demo", "demo=smoke", f"out={out}"],
+                           capture_output=True, text=True, env=env, timeout=120)
+    assert again.returncode == 2 and "exists" in again.stderr.strip().splitlines()[-1]
