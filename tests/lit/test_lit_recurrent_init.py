@@ -1,0 +1,91 @@
+"""FRVSR started from its own backbone trained frame by frame, and the flow warm-up."""
+from __future__ import annotations
+
+import os
+from functools import partial
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from frvsr.checkpoint import atomic_torch_save
+from frvsr.errors import ConfigError, StageError
+from frvsr.lit.sr_module import SRModule
+from frvsr.lit.staging import resolve_init
+from frvsr.losses import FlowWarpLoss, PixelLoss
+from frvsr.models import FNet, FRVSRNet, SRResNet
+
+# training_step outside a Trainer (its self.log calls are no-ops there)
+pytestmark = pytest.mark.filterwarnings("ignore:You are trying to `self.log\(\)`")
+
+
+def _module(backbone: type[nn.Module], recurrent: bool, num_feat: int = 8,
+            warmup: int = 0) -> SRModule:
+    torch.manual_seed(1 if recurrent else 2)
+    return SRModule(generator=partial(backbone, num_feat=num_feat, num_block=1),
+                    flow_net=FNet() if recurrent else None, scale=4, pixel_loss=PixelLoss(),
+                    flow_loss=FlowWarpLoss(), optimizer=partial(torch.optim.Adam, lr=1e-3),
+                    flow_warmup_steps=warmup)
+
+
+def _save(module: SRModule, path: Path) -> Path:
+    ckpt = {"state_dict": module.state_dict()}
+    module.on_save_checkpoint(ckpt)
+    atomic_torch_save(ckpt, path)
+    os.utime(path, (1_000, 1_000))
+    return path
+
+
+@pytest.mark.parametrize("backbone", [FRVSRNet, SRResNet])
+def test_frvsr_from_single_frame_run_starts_as_that_run(tmp_path: Path, backbone) -> None:
+    sisr = _module(backbone, recurrent=False)
+    path = _save(sisr, tmp_path / "sisr.ckpt")
+    frvsr = _module(backbone, recurrent=True)
+    flow_before = {k: v.clone() for k, v in frvsr.generator.flow_net.state_dict().items()}
+    assert resolve_init(frvsr, str(path), tmp_path) == path
+    lr = torch.rand(1, 4, 3, 16, 16)
+    with torch.no_grad():
+        recurrent = frvsr.generator(lr).sr
+        single = sisr.generator(lr.flatten(0, 1)).unflatten(0, (1, 4))
+    # memory channels start at zero: the same SR as frame by frame, whatever the estimate
+    assert torch.allclose(recurrent, single, atol=1e-5)
+    for key, value in frvsr.generator.flow_net.state_dict().items():
+        assert torch.equal(value, flow_before[key])  # the flow net is not touched
+
+
+def test_single_frame_run_of_another_width_is_refused(tmp_path: Path) -> None:
+    path = _save(_module(FRVSRNet, recurrent=False, num_feat=16), tmp_path / "sisr.ckpt")
+    with pytest.raises(StageError, match="another architecture"):
+        resolve_init(_module(FRVSRNet, recurrent=True), str(path), tmp_path)
+
+
+def test_flow_warmup_trains_the_flow_net_alone() -> None:
+    module = _module(FRVSRNet, recurrent=True, warmup=2)
+    opt = module.configure_optimizers()
+    batch = {"lr": torch.rand(2, 3, 3, 16, 16), "hr": torch.rand(2, 3, 3, 64, 64)}
+    sr_before = {k: v.clone() for k, v in module.generator.sr_net.state_dict().items()}
+    flow_before = {k: v.clone() for k, v in module.generator.flow_net.state_dict().items()}
+    for _ in range(2):
+        assert module.in_flow_warmup()
+        loss = module.training_step(batch, 0)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        module.after_iteration()
+    assert all(torch.equal(v, sr_before[k])
+               for k, v in module.generator.sr_net.state_dict().items())
+    assert not all(torch.equal(v, flow_before[k])
+                   for k, v in module.generator.flow_net.state_dict().items())
+    assert not module.in_flow_warmup()  # then the joint training starts
+    loss = module.training_step(batch, 0)
+    opt.zero_grad()
+    loss.backward()
+    assert module.generator.sr_net.conv_in.weight.grad is not None
+
+
+def test_flow_warmup_needs_the_flow_loss() -> None:
+    with pytest.raises(ConfigError, match="flow_warmup_steps"):
+        SRModule(generator=partial(FRVSRNet, num_feat=8, num_block=1), flow_net=FNet(),
+                 scale=4, pixel_loss=PixelLoss(), optimizer=partial(torch.optim.Adam),
+                 flow_warmup_steps=3)
