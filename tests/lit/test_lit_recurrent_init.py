@@ -17,7 +17,7 @@ from frvsr.losses import FlowWarpLoss, PixelLoss
 from frvsr.models import FNet, FRVSRNet, SRResNet
 
 # training_step outside a Trainer (its self.log calls are no-ops there)
-pytestmark = pytest.mark.filterwarnings("ignore:You are trying to `self.log\(\)`")
+pytestmark = pytest.mark.filterwarnings(r"ignore:You are trying to `self.log\(\)`")
 
 
 def _module(backbone: type[nn.Module], recurrent: bool, num_feat: int = 8,
