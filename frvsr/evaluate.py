@@ -1,14 +1,21 @@
 """``python -m frvsr.evaluate key=value ...``: score SR clips against GT, run a baseline or a
 checkpoint first, write JSON + CSV + an HTML report, or compare result files.
 
+  python -m frvsr.evaluate baseline=bicubic data=sample    # -> eval/bicubic-sample/
+  python -m frvsr.evaluate ckpt=outputs/pretrain/runs/<time>/checkpoints/last.ckpt
+      data=sample bicubic=eval/bicubic-sample/results.json  # -> eval/pretrain-sample/
   python -m frvsr.evaluate sr=results/frvsr gt=data/vid4/GT out=eval/frvsr.json
   python -m frvsr.evaluate baseline=bicubic gt=data/vid4/GT degradation=bd_tecogan scale=4
   python -m frvsr.evaluate ckpt=runs/x/last.ckpt gt=data/vid4/GT protocol=tecogan
   python -m frvsr.evaluate ckpt=runs/x/last.ckpt data=folder data.train.root=data/vid4/GT
-  python -m frvsr.evaluate baseline=sisr ckpt=MSRResNet_x4.pth model/generator=srresnet \
+  python -m frvsr.evaluate baseline=sisr ckpt=MSRResNet_x4.pth model/generator=srresnet
       scale=4 gt=data/Set5 degradation=bi crop_border=4 "metrics=[psnr_y,ssim_y]"
-  python -m frvsr.evaluate compare=eval/bicubic.json,eval/frvsr.json
+  python -m frvsr.evaluate compare=eval/bicubic-sample/results.json,eval/x/results.json
 
+Outputs: out= (default eval/<method>-<data>/results.json) plus its .csv, .html and
+<stem>_plots/, _frames/, _data/, _bicubic/ next to it; an existing result is never
+replaced unless overwrite=true. compare= writes compare_<a>_vs_<b>.csv/.html next to its
+inputs (or out=).
 Arguments are Hydra-style ``key=value`` pairs parsed with OmegaConf.from_dotlist, so no
 Hydra run folder is written. See docs/evaluation.md for the output schema.
 """
@@ -28,7 +35,7 @@ MODEL_PREFIXES = ("model.generator.", "+model.generator.", "++model.generator.")
 
 DEFAULTS: dict[str, Any] = {
     "sr": None, "gt": None, "lr": None, "ckpt": None, "data": None, "baseline": None,
-    "degradation": None, "scale": None, "out": "eval/results.json", "name": None,
+    "degradation": None, "scale": None, "out": None, "overwrite": False, "name": None,
     "protocol": "basicsr", "crop_border": 0, "metrics": list(default_metrics()),
     "compare": None, "sr_out": None, "report": True, "bicubic": None, "report_clip": None,
     "profile_row": None, "ema": True, "wandb_run": None, "wandb_project": "frvsr",
@@ -93,6 +100,8 @@ def _check_model_keys(cfg: dict[str, Any]) -> None:
     if cfg["model/generator"] and (not cfg["ckpt"] or cfg["baseline"] == "bicubic"):
         raise EvalError("model/generator= builds the model for published weights: give them "
                         "as ckpt=<file.pth> (not with baseline=bicubic)")
+    if not isinstance(cfg["overwrite"], bool):
+        raise EvalError(f"overwrite={cfg['overwrite']} must be true or false")
     if not isinstance(cfg["reset_on_cut"], bool):
         raise EvalError(f"reset_on_cut={cfg['reset_on_cut']} must be true or false")
     thr = cfg["scene_threshold"]

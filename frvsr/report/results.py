@@ -53,6 +53,19 @@ def write_csv(path: Path, result: dict[str, Any]) -> None:
     atomic_write_bytes(path, buf.getvalue().encode())
 
 
+def write_compare_csv(path: Path, results: list[dict[str, Any]]) -> None:
+    """A comparison as CSV: one row per method, its unformatted means over clips of the
+    metrics every result has (inf as "inf")."""
+    metrics = [m for m in results[0]["metrics"] if all(m in r["metrics"] for r in results)]
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["method", "protocol"] + metrics)
+    for r in results:
+        w.writerow([r["method"], r["protocol"]]
+                   + [jsonable(r["mean_over_clips"][m]) for m in metrics])
+    atomic_write_bytes(path, buf.getvalue().encode())
+
+
 def _labels(paths: list[Path]) -> list[str]:
     """Shortest path tails (file stem, then parent folders) that tell the files apart."""
     parts = [list(p.with_suffix("").parts) for p in paths]

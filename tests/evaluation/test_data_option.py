@@ -64,12 +64,16 @@ def test_data_folder_with_overrides_and_checkpoint_scale(
     assert result["scale"] == 2 and result["data"]["overrides"][-1] == "data.val.clips=[cows]"
     lr = cv2.imread(str(tmp_path / "r_data" / "lr" / "cows" / "00000.png"))
     assert lr.shape[:2] == (32, 32)
-    assert "scale=4 but checkpoint" in _error(capsys, *args, "scale=4")
-    assert "data.scale=4 but checkpoint" in _error(capsys, *args, "data.scale=4")
+    # a rerun onto an existing result needs overwrite=true (issue 12)
+    assert f"{out} exists (an earlier result); pass overwrite=true" in _error(capsys, *args)
+    assert "scale=4 but checkpoint" in _error(capsys, *args, "scale=4", "overwrite=true")
+    assert "data.scale=4 but checkpoint" in _error(capsys, *args, "data.scale=4",
+                                                  "overwrite=true")
     # missing roots and bad keys: one line naming the key to set
-    err = _error(capsys, f"ckpt={tmp_path / 'x2.ckpt'}", "data=folder", f"out={out}")
+    err = _error(capsys, f"ckpt={tmp_path / 'x2.ckpt'}", "data=folder", f"out={out}",
+                 "overwrite=true")
     assert "data.train.root=<value>" in err and "data.val.root" in err
-    assert "data.val.rooot" in _error(capsys, *args, "data.val.rooot=/x")
+    assert "data.val.rooot" in _error(capsys, *args, "data.val.rooot=/x", "overwrite=true")
     assert "needs data=" in _error(capsys, f"data.train.root={root}", f"out={out}")
 
 
@@ -99,7 +103,7 @@ def _gt(root: Path, clips: tuple[str, ...]) -> Path:
 def test_generated_frames_never_mix_with_a_previous_run(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "b.json"
-    base = ["baseline=bicubic", "degradation=bi", f"out={out}", *FAST]
+    base = ["baseline=bicubic", "degradation=bi", f"out={out}", "overwrite=true", *FAST]
     run(parse_args([*base, f"gt={_gt(tmp_path / 'gt1', ('a', 'b'))}"]))
     assert (tmp_path / "b_frames" / MARKER).is_file()
     result = run(parse_args([*base, f"gt={_gt(tmp_path / 'gt2', ('a',))}"]))

@@ -192,7 +192,7 @@ def test_compare_marks_best(dataset: tuple[Path, Path], tmp_path: Path,
     assert good.count("*") == 2 and "*" not in bad  # higher PSNR and lower flicker win
     assert (tmp_path / "cmp.html").read_text().count("data:image/png;base64,") >= 2
     _run(f"sr={sr}", f"gt={gt}", f"out={b}", "metrics=[psnr_y]", "report=false",
-         "protocol=basicsr", "crop_border=2")
+         "protocol=basicsr", "crop_border=2", "overwrite=true")
     data = json.loads(b.read_text())
     data["protocol"] = "tecogan"
     b.write_text(json.dumps(data))

@@ -134,7 +134,7 @@ def test_mixed_sets_and_compare(set5: Path, tmp_path: Path,
     assert ra is not None and ra["clips"]["still"]["tof"] == NOT_APPLICABLE
     assert ra["mean_over_clips"]["tof"] == ra["clips"]["moving"]["tof"] != NOT_APPLICABLE
     images = _subset(set5, tmp_path / "images", crop=64)
-    run(parse_args(["baseline=bicubic", f"gt={images}", f"out={a}", *ARGS]))
+    run(parse_args(["baseline=bicubic", f"gt={images}", f"out={a}", *ARGS, "overwrite=true"]))
     run(parse_args(["baseline=bicubic", f"gt={images}", f"out={b}", *ARGS, "name=other"]))
     capsys.readouterr()
     assert main([f"compare={a},{b}", f"out={tmp_path / 'cmp.json'}"]) == 0
