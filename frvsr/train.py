@@ -6,6 +6,10 @@ in `conf/`, where outputs go); `--cfg job` prints the composed Hydra config and
 `error:` line listing the valid choices or the closest keys), then `frvsr.lit.fit.fit` runs
 the stage and returns the optimised metric (for the Optuna sweeper). User errors are one
 line (exit 2); `debug_traceback=true` shows the traceback.
+
+In a multirun (`-m`, any launcher or sweeper) each job runs through `frvsr.sweep.job`: a
+failed job is recorded and the sweep goes on; `frvsr.sweep.callback` writes the sweep's
+summary at the end, and the command exits with 1 when a job failed.
 """
 from __future__ import annotations
 
@@ -40,7 +44,8 @@ Common overrides:
   verbose=true                    Lightning's model summary and INFO logs
   force=true                      run even if a CPU would need more than 60 minutes
   debug_traceback=true            tracebacks for user errors
-  -m key=a,b                      a sweep (multirun)
+  -m key=a,b                      a sweep (multirun): summary.{csv,md,html} in its folder
+  hparams_search=grid|optuna      ready-made sweeps; launcher=submitit_local|slurm
 """
 
 TAIL = """\
@@ -74,6 +79,10 @@ def _hydra_main(cfg: DictConfig) -> float | None:
     from frvsr.lit.fit import fit  # Lightning loads only once the config composed
 
     argv = sys.argv[1:] + (["debug_traceback=true"] if cfg.get("debug_traceback") else [])
+    from frvsr.sweep.job import in_multirun, run_job
+
+    if in_multirun():  # a failed job is a row of the summary, not the end of the sweep
+        return run_job(cfg, fit, argv)
     return call_or_exit(lambda: fit(cfg), argv)
 
 
@@ -91,7 +100,15 @@ def main() -> float | None:
         if problem is not None:
             print(f"error: {problem} (fix the override)", file=sys.stderr)
             sys.exit(EXIT_USER_ERROR)
-    return _hydra_main()
+    _hydra_main()
+    from frvsr.sweep.callback import last_sweep
+
+    sweep = last_sweep()
+    if sweep is not None and sweep.failed:
+        print(f"[frvsr] {sweep.failed} of {len(sweep.rows)} jobs failed (their errors are in "
+              f"{sweep.dir / 'summary.md'})", file=sys.stderr)
+        sys.exit(1)
+    return None
 
 
 if __name__ == "__main__":

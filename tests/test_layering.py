@@ -45,6 +45,8 @@ RULES: dict[str, frozenset[str]] = {
     "inference": FRAMEWORKS,
     "evaluation": LIGHTNING,
     "report": LIGHTNING,
+    "sweep": LIGHTNING,  # the multirun summary: records and tables, no training
+    "demo": LIGHTNING,  # runs the stages as child processes
 }
 
 # The documented exceptions (docs/DESIGN.md, "Layering"): module -> frameworks it may load

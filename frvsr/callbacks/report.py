@@ -9,10 +9,16 @@ will take, the model against bicubic at every validation, and how it ended.
   of the bicubic baseline on the same frames, with the difference;
 - `final_lines()` (printed by `frvsr.lit.fit`): the stage's end and the last validation, or
   why none ran.
+
+`RunRecord` hands the same facts to a sweep job's record (`result.json`, written by the
+function it is given: `frvsr.sweep.record.update_record`): steps, the last validation of
+the model and of bicubic, the checkpoints.
 """
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import lightning as L
@@ -184,6 +190,64 @@ class RunReport(L.Callback):
             lines.append(f"final (validation at step {step}, {what}), model vs bicubic: "
                          f"{compare_line(model, bicubic)}")
         return lines
+
+
+class RunRecord(L.Callback):
+    """Keeps a sweep job's record up to date while it trains: steps (at most every
+    `every_seconds`, and at the end), the last validation (model and bicubic) and, at the
+    end, the checkpoints. Added to a multirun job's callbacks by `frvsr.sweep.job`, which
+    passes the writer (so this layer does not import the sweep package); rank 0 only.
+
+    Args:
+        folder: the job's run folder.
+        write: `write(folder, **fields)` merges fields into the record
+            (`frvsr.sweep.record.update_record`).
+        every_seconds: the least time between two step-count updates.
+    """
+
+    def __init__(self, folder: str, write: Callable[..., object],
+                 every_seconds: float = 30.0) -> None:
+        self.folder, self.write, self.every_seconds = Path(folder), write, every_seconds
+        self._written = 0.0
+
+    def _write(self, trainer: L.Trainer, **fields: Any) -> None:
+        if trainer.is_global_zero:
+            self.write(self.folder, **fields)
+            self._written = time.monotonic()
+
+    def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._write(trainer, steps=current_step(trainer, pl_module),
+                    total_steps=total_steps(trainer, pl_module))
+
+    def on_train_batch_end(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any,
+        batch_idx: int,
+    ) -> None:
+        if time.monotonic() - self._written >= self.every_seconds:
+            self._write(trainer, steps=current_step(trainer, pl_module))
+
+    def on_validation_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if trainer.sanity_checking:
+            return
+        model, bicubic = split_metrics(trainer.callback_metrics)
+        if model:
+            step = current_step(trainer, pl_module)
+            self._write(trainer, steps=step, val_step=step, metrics=model, bicubic=bicubic)
+
+    def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        last = best = ""
+        for cb in trainer.checkpoint_callbacks:
+            if getattr(cb, "monitor", None) and getattr(cb, "best_model_path", ""):
+                best = str(cb.best_model_path)
+            elif getattr(cb, "dirpath", None):
+                last = str(getattr(cb, "last_model_path", "") or Path(cb.dirpath) / "last.ckpt")
+        last = last if last and Path(last).is_file() else ""
+        self._write(trainer, steps=current_step(trainer, pl_module),
+                    checkpoint=best or last or None, last_checkpoint=last or None)
+
+    def on_exception(self, trainer: L.Trainer, pl_module: L.LightningModule,
+                     exception: BaseException) -> None:
+        self._write(trainer, steps=current_step(trainer, pl_module))
 
 
 class ParameterSummary(ModelSummary):

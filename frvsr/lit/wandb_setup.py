@@ -1,6 +1,8 @@
 """wandb: offline when no API key is configured (with the `wandb sync` hint), the same run
 id when resuming, so a resumed run continues the same wandb run, and quiet unless
-`verbose=true`."""
+`verbose=true`. A sweep's jobs (`frvsr.sweep.job`) set the logger's `group` (the sweep's
+id), `name` and `tags` (their swept `key=value`); their config's `sweep` node reaches the
+run's config with the rest of the resolved config."""
 from __future__ import annotations
 
 import os
