@@ -85,20 +85,25 @@ def test_classical_flows_beat_zero_flow_on_a_translating_clip() -> None:
 
 @pytest.mark.slow
 def test_fnet_trained_on_the_flow_loss_beats_zero_flow() -> None:
-    """A few hundred steps of FRVSR's flow loss on a synthetic translating clip: FNet's
+    """120 steps of FRVSR's flow loss on synthetic translating clips: FNet's
     flow aligns frames better than zero flow (what the flow-quality diagnostic shows)."""
     torch.manual_seed(0)
     model = _frvsr()
     opt = torch.optim.Adam(model.flow_net.parameters(), lr=1e-3)
     loss_fn = FlowWarpLoss()
-    clips = torch.stack([_translating_clip(frames=3, shift=1 + s % 2, seed=s) for s in range(8)])
+    clips = torch.stack([_translating_clip(frames=2, shift=1 + s % 2, seed=s) for s in range(4)])
     model.train()
-    for _ in range(300):
-        _, warped = model.align(clips)
-        loss = loss_fn(warped, clips)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # small convolutions: one thread is fastest on a shared CPU
+    try:
+        for _ in range(120):
+            _, warped = model.align(clips)
+            loss = loss_fn(warped, clips)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    finally:
+        torch.set_num_threads(threads)
     model.eval()
     quality = flow_quality(model, _translating_clip(frames=5, shift=1, seed=99))
     assert quality["model"] < 0.5 * quality["zero"], quality
