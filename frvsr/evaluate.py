@@ -39,7 +39,8 @@ DEFAULTS: dict[str, Any] = {
     "protocol": "basicsr", "crop_border": 0, "metrics": list(default_metrics()),
     "compare": None, "sr_out": None, "report": True, "bicubic": None, "report_clip": None,
     "profile_row": None, "ema": True, "wandb_run": None, "wandb_project": "frvsr",
-    "wandb_dir": None, "threads": None, "reset_on_cut": True, "scene_threshold": None,
+    "wandb_dir": None, "threads": None, "recurrence": True, "reset_on_cut": True,
+    "scene_threshold": None,
     "model/generator": None,
 }
 

@@ -181,6 +181,12 @@ def generate_from_config(cfg: dict[str, Any], gt: Path, out: Path) -> tuple[Path
             extra["scene_cuts"] = cuts.record()
     lr = Path(cfg["lr"]) if cfg["lr"] else None
     resets = generate_frames(gt, lr, sr_out, make, scale, degradation, cuts)
+    if cuts is not None and cfg.get("recurrence", True):  # a recurrent checkpoint
+        from frvsr.evaluation.recurrence import recurrence_diagnostics
+
+        device = next(loaded.model.parameters()).device
+        extra["recurrence"] = recurrence_diagnostics(
+            loaded.model, gt, lr, scale, degradation, cuts, int(cfg["crop_border"]), device)
     if resets:
         extra["cut_resets"] = resets  # run() moves each list into its clip's entry
     extra.update({"scale": scale, "degradation": degradation, "sr_frames": str(sr_out),

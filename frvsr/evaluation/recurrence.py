@@ -9,8 +9,8 @@ before PSNR-Y, as the scored SR frames are. The result file's ``recurrence`` ent
 - ``gain_db``: mean over clips of the per-clip mean gain (dB);
 - ``gain_by_frame_index``: mean gain at frame index i within a shot, over all shots;
 - ``lr_warping_error``: mean over clips of the per-clip mean over frame pairs within shots
-  of the LR warping error
-  (MSE, RGB in [0,1]) with the model's flow, zero flow, OpenCV DIS and Farneback;
+  of the LR warping error (MSE, RGB in [0,1]) with the model's flow, zero flow, OpenCV DIS
+  and Farneback (null for DIS on LR frames under 12 px, which it refuses);
 - ``clips``: the same per clip (``gain_per_frame`` in frame order).
 """
 from __future__ import annotations
@@ -49,7 +49,10 @@ def _pair_errors(model: torch.nn.Module, lr_t: torch.Tensor, lr_prev: torch.Tens
              "zero": torch.zeros(1, 2, *lr_t.shape[-2:])}
     g_prev, g_t = to_gray_u8(pair[0]), to_gray_u8(pair[1])
     for name, method in (("dis", dis_flow), ("farneback", farneback)):
-        flows[name] = torch.from_numpy(method(g_t, g_prev)).permute(2, 0, 1)[None].float()
+        try:
+            flows[name] = torch.from_numpy(method(g_t, g_prev)).permute(2, 0, 1)[None].float()
+        except ValueError:  # DIS on frames under 12 px: no value (reported as null)
+            continue
     return {name: lr_warping_error(pair, flow) for name, flow in flows.items()}
 
 

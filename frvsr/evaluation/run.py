@@ -18,6 +18,7 @@ from frvsr.evaluation.method import generate_from_config, sr_out_folder
 from frvsr.evaluation.protocols import Protocol
 from frvsr.evaluation.scoring import Scorer, aggregate
 from frvsr.metrics.temporal import TLP_SCALE
+from frvsr.report.recurrence import recurrence_lines
 from frvsr.report.results import (
     check_comparable,
     load_result,
@@ -237,6 +238,8 @@ def run(cfg: dict[str, Any]) -> dict[str, Any] | None:
     write_json(out, result)
     write_csv(out.with_suffix(".csv"), result)
     print_table(result)
+    for line in recurrence_lines(result):
+        print(line)
     print(f"results: {out}, {out.with_suffix('.csv')}")
     html = None
     if cfg["report"]:

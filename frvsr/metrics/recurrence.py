@@ -104,9 +104,18 @@ def lr_warping_error(lr: Tensor, flows: Tensor) -> float:
 _DIS: cv2.DISOpticalFlow | None = None
 
 
+DIS_MIN_SIZE = 12  # OpenCV's DIS refuses frames whose width and height are both smaller
+
+
 def dis_flow(curr_gray: np.ndarray, prev_gray: np.ndarray) -> np.ndarray:
     """OpenCV DIS flow (preset MEDIUM) from ``curr`` to ``prev``: ``h,w,2`` float32, so that
-    ``curr(p) ~ prev(p + flow(p))`` (a backward flow in FRVSR's convention)."""
+    ``curr(p) ~ prev(p + flow(p))`` (a backward flow in FRVSR's convention).
+
+    Raises:
+        ValueError: both sides of the frames are below ``DIS_MIN_SIZE`` pixels.
+    """
+    if max(curr_gray.shape[:2]) < DIS_MIN_SIZE:
+        raise ValueError(f"DIS flow needs frames of at least {DIS_MIN_SIZE} px on one side")
     global _DIS
     if _DIS is None:
         _DIS = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
@@ -127,7 +136,7 @@ def flow_quality(model: torch.nn.Module, lr: Tensor) -> dict[str, float]:
 
     Raises:
         TypeError: ``model`` has no ``flow_net``.
-        ValueError: fewer than 2 frames.
+        ValueError: fewer than 2 frames, or frames too small for DIS (``DIS_MIN_SIZE``).
     """
     if not _is_recurrent(model):
         raise TypeError(f"{type(model).__name__} has no flow net")

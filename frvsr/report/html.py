@@ -30,6 +30,7 @@ from frvsr.metrics import specs
 from frvsr.metrics.fidelity import psnr_y
 from frvsr.report import plots
 from frvsr.report.page import html_page, html_table, img_tag, kv_table
+from frvsr.report.recurrence import recurrence_section
 from frvsr.report.results import jsonable, load_results
 from frvsr.report.tables import compare_rows, delta, table_rows
 
@@ -314,6 +315,9 @@ def build_report(result: dict, path: Path, sr: Path, gt: Path, bicubic: Path | N
                  + img_tag(figs["crop_grid"], "crop grid"))
         sections.append((f"Clip '{name}'", body))
     _write_figures(path, all_figs)
+    memory = recurrence_section([result])
+    if memory is not None:
+        sections.append(memory)
     sections.append(("Conventions", conventions_tables(result)))
     page = html_page(f"frvsr evaluation: {result['method']}", sections)
     atomic_write_bytes(path, page.encode())
@@ -432,6 +436,9 @@ def build_compare_report(results: list[dict], path: Path,
         sections.append((f"Per-frame PSNR-Y, clip '{clip}'", img_tag(png, f"PSNR {clip}")))
     sections.append(("Crops side by side", img_tag(crop_png, "crop grid") if crop_png
                      else f"<p class='note'>{html.escape(crop_note)}</p>"))
+    memory = recurrence_section(results)
+    if memory is not None:
+        sections.append(memory)
     sections.append(("Conventions", conventions_tables(results[0])))
     atomic_write_bytes(path, html_page(f"frvsr comparison: protocol {results[0]['protocol']}",
                                        sections).encode())

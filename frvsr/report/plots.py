@@ -146,3 +146,18 @@ def metric_bars_figure(values: Mapping[str, Mapping[str, float]],
         ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return fig
+
+
+def gain_curve(curves: dict[str, list[float]]) -> bytes:
+    """Recurrence gain (dB) against the frame index within a shot, one line per method."""
+    fig, ax = plt.subplots(figsize=(8, 3.0))
+    for i, (name, gains) in enumerate(curves.items()):
+        ax.plot(range(len(gains)), gains, color=COLORS[(i + 1) % len(COLORS)], lw=1.6,
+                marker="o" if len(gains) < 40 else None, ms=3, label=name)
+    ax.axhline(0.0, color="gray", lw=1, ls="--")
+    ax.set_xlabel("frame index within the shot (0 = first frame: no memory)")
+    ax.set_ylabel("gain (dB)")
+    ax.set_title("recurrence gain: PSNR-Y with memory minus without", fontsize=11)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=9)
+    return _png(fig)

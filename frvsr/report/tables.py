@@ -191,6 +191,11 @@ def print_compare(paths: list[Path], console: Console | None = None) -> None:
     tables = blocks(["method"], [short_header(m) for m in metrics], rows, len(rows))
     _print(console or _console(), f"protocol {results[0]['protocol']}: mean over clips "
            "(mean_over_clips), * = best per column", tables, legend(metrics, means=False))
+    from frvsr.report.recurrence import recurrence_lines  # matplotlib only when needed
+
+    for r in results:
+        for line in recurrence_lines(r, prefix=f"{r['method']}: "):
+            (console or _console()).print(line, highlight=False)
 
 
 @contextmanager
