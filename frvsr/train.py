@@ -44,7 +44,7 @@ Common overrides:
   verbose=true                    Lightning's model summary and INFO logs
   force=true                      run even if a CPU would need more than 60 minutes
   debug_traceback=true            tracebacks for user errors
-  -m key=a,b                      a sweep (multirun): summary.{csv,md,html} in its folder
+  -m key=a,b                      a sweep (multirun), summary.{csv,md,html} in its dir
   hparams_search=grid|optuna      ready-made sweeps; launcher=submitit_local|slurm
 """
 
@@ -100,6 +100,7 @@ def main() -> float | None:
         if problem is not None:
             print(f"error: {problem} (fix the override)", file=sys.stderr)
             sys.exit(EXIT_USER_ERROR)
+        _check_output_root(argv)
     _hydra_main()
     from frvsr.sweep.callback import last_sweep
 
@@ -109,6 +110,34 @@ def main() -> float | None:
               f"{sweep.dir / 'summary.md'})", file=sys.stderr)
         sys.exit(1)
     return None
+
+
+def output_root(argv: list[str]) -> tuple[str, str]:
+    """(the setting, the folder) where this command's run folders go: `hydra.run.dir=` /
+    `hydra.sweep.dir=` / `paths.log_dir=` when given, else `<paths.root_dir or
+    FRVSR_ROOT or .>/outputs` (conf/paths/default.yaml)."""
+    given = {a.lstrip("+").split("=", 1)[0]: a.split("=", 1)[1] for a in argv
+             if "=" in a and not a.startswith("-")}
+    for key in ("hydra.run.dir", "hydra.sweep.dir", "paths.log_dir"):
+        if key in given:
+            return key, given[key]
+    root = given.get("paths.root_dir") or os.environ.get("FRVSR_ROOT") or "."
+    return "paths.log_dir", os.path.join(root, "outputs")
+
+
+def _check_output_root(argv: list[str]) -> None:
+    """An unwritable or full output location as one line, before Hydra makes the run folder
+    (its own failure there is a traceback)."""
+    from frvsr.io.writable import writable_problem
+
+    key, folder = output_root(argv)
+    if "${" in folder:  # an interpolation: Hydra resolves it; its own check applies
+        return
+    problem = writable_problem(folder)
+    if problem is not None:
+        print(f"error: {key}={folder} cannot be written: {problem}; choose another folder "
+              "(paths.log_dir=... or FRVSR_ROOT=...) or free disk space", file=sys.stderr)
+        sys.exit(EXIT_USER_ERROR)
 
 
 if __name__ == "__main__":

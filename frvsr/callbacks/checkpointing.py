@@ -1,26 +1,55 @@
 """Atomic checkpoint writes and a `last.ckpt` that is also written when training ends."""
 from __future__ import annotations
 
+import io
+import os
 from pathlib import Path
 from typing import Any
 
 import lightning as L
+import torch
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
 from frvsr.checkpoint import atomic_torch_save
+from frvsr.io.atomic import atomic_path
+from frvsr.lit.faults import kill_now
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):
     """Lightning's torch checkpoint IO, but temp file + rename: a run killed mid-write
-    leaves the previous checkpoint intact instead of a truncated one."""
+    leaves the previous checkpoint intact instead of a truncated one.
+
+    Args:
+        kill_in_write_at: fault injection (`faults.kill_in_checkpoint_write`): while writing
+            the checkpoint of this iteration, write half of its bytes to the temp file,
+            fsync, then SIGKILL this process, a kill landing inside the write by design.
+    """
+
+    def __init__(self, kill_in_write_at: int | None = None) -> None:
+        super().__init__()
+        self.kill_in_write_at = kill_in_write_at
 
     def save_checkpoint(
         self, checkpoint: dict[str, Any], path: str | Path, storage_options: Any | None = None
     ) -> None:
         if storage_options is not None:
             raise TypeError(f"AtomicCheckpointIO: storage_options={storage_options!r} unsupported")
+        step = checkpoint.get("frvsr", {}).get("meta", {}).get("iteration")
+        if self.kill_in_write_at is not None and step == self.kill_in_write_at:
+            self._die_mid_write(checkpoint, Path(path), step)
         atomic_torch_save(checkpoint, path)
+
+    @staticmethod
+    def _die_mid_write(checkpoint: dict[str, Any], path: Path, step: int) -> None:
+        buffer = io.BytesIO()
+        torch.save(checkpoint, buffer)
+        data = buffer.getvalue()
+        with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+            handle.write(data[: len(data) // 2])
+            handle.flush()
+            os.fsync(handle.fileno())
+            kill_now(f"half of {path.name} (step {step}) written to {tmp.name}")
 
 
 class LastCheckpoint(ModelCheckpoint):

@@ -29,6 +29,7 @@ def parse_key_values(argv: Sequence[str], defaults: Mapping[str, Any],
     untouched. Raises :class:`ConfigError` (one line listing the valid keys) for an
     argument that is not ``key=value`` or names an unknown key.
     """
+    import yaml
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
@@ -38,9 +39,13 @@ def parse_key_values(argv: Sequence[str], defaults: Mapping[str, Any],
         raise ConfigError(f"argument {bad[0]!r} is not key=value; valid keys: {valid}")
     extra = [a for a in argv if passthrough and a.startswith(tuple(passthrough))]
     argv = [a for a in argv if a not in extra]
+    # String keys are re-read raw below; giving the YAML reader `null` for them keeps paths
+    # with bytes that are not UTF-8 (surrogates in sys.argv) away from it.
+    typed = [f"{a.split('=', 1)[0]}=null" if a.split("=", 1)[0] in str_keys else a
+             for a in argv]
     try:
-        given = OmegaConf.to_container(OmegaConf.from_dotlist(list(argv)), resolve=True)
-    except OmegaConfBaseException as exc:
+        given = OmegaConf.to_container(OmegaConf.from_dotlist(typed), resolve=True)
+    except (OmegaConfBaseException, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot parse the arguments: {str(exc).splitlines()[0]}") from exc
     unknown = [k for k in given if k not in defaults]  # type: ignore[union-attr]
     if unknown:

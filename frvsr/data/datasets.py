@@ -42,6 +42,7 @@ from frvsr.data.transforms import (
     draw_crop,
     sample_rng,
 )
+from frvsr.errors import one_line
 from frvsr.io.images import to_float_tensor
 
 __all__ = ["EvalClipDataset", "TrainClipDataset", "Item"]
@@ -134,9 +135,13 @@ class TrainClipDataset(Dataset):
         augment: bool = True,
         stride: int = 1,
         extra: ExtraDegradations | None = None,
+        skip_bad: bool = False,
     ) -> None:
         self.reader = _ClipReader(clips, scale, degradation)
         self.extra = extra
+        # An unreadable frame: False stops with its path (DataError); True replaces the
+        # window by the next readable one and reports it in the item's `skipped` entry.
+        self.skip_bad = skip_bad
         self.num_frames, self.lr_patch, self.seed, self.augment = (
             num_frames,
             lr_patch,
@@ -179,7 +184,24 @@ class TrainClipDataset(Dataset):
         return h, w
 
     def __getitem__(self, item: int | tuple[int, int]) -> Item:
+        """The window `item` (or `(epoch, index)`); with `skip_bad`, a window holding an
+        unreadable frame is replaced by the next readable one (in index order), and the
+        item's `skipped` string lists what was passed over (one line each, '' if nothing)."""
         epoch, index = item if isinstance(item, tuple) else (0, item)
+        if not self.skip_bad:
+            return self._item(epoch, index)
+        skipped: list[str] = []
+        for step in range(len(self.windows)):
+            try:
+                found = self._item(epoch, (index + step) % len(self.windows))
+            except DataError as err:
+                skipped.append(one_line(str(err)))
+                continue
+            return {**found, "skipped": "\n".join(skipped)}
+        raise DataError(f"every training window has an unreadable frame (first: {skipped[0]}); "
+                        "fix or remove those frames")
+
+    def _item(self, epoch: int, index: int) -> Item:
         rng = sample_rng(self.seed, epoch, index)
         ci, start = self.windows[index]
         clip = self.reader.clips[ci]

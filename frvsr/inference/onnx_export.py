@@ -38,6 +38,7 @@ from torch import Tensor, nn
 
 from frvsr.errors import ConfigError
 from frvsr.io.atomic import atomic_path
+from frvsr.models.classical_flow import DISFlow
 from frvsr.models.frvsr import FRVSR, FRVSRState
 
 FORMAT = "frvsr-onnx-1"
@@ -97,6 +98,11 @@ def graph_module(model: nn.Module, recurrent: bool) -> nn.Module:
         if not isinstance(model, FRVSR):
             raise ConfigError(
                 f"a recurrent export needs an FRVSR model, got {type(model).__name__}")
+        if isinstance(model.flow_net, DISFlow):
+            raise ConfigError(
+                "this FRVSR aligns frames with OpenCV's DIS flow (model/flow_net=dis), which "
+                "has no ONNX form; export a model trained with FNet (model/flow_net=fnet), or "
+                "run it with frvsr.upscale")
         return RecurrentStep(model).eval()
     return SingleFrame(model).eval()
 

@@ -14,6 +14,7 @@ from frvsr.checkpoint import build_generator, generator_meta
 from frvsr.data import bicubic_baseline
 from frvsr.errors import ConfigError
 from frvsr.lit.ema import ema_update
+from frvsr.lit.nonfinite import NonFiniteGuard
 from frvsr.lit.validation import BICUBIC_PREFIX, ValLPIPS, ValSample, clip_metrics, lpips_mean
 from frvsr.losses import (
     FlowWarpLoss,
@@ -89,6 +90,9 @@ class GeneratorModule(L.LightningModule):
         # Bicubic baseline metrics per validation clip: computed once per run, same frames.
         self._bicubic_val: dict[tuple[int, str], dict[str, float]] = {}
         object.__setattr__(self, "_lpips", ValLPIPS())
+        # What a NaN/inf loss does (stop, or skip with skip_nonfinite=true); set by fit.
+        self.nonfinite = NonFiniteGuard()
+        self._last_terms: dict[str, Tensor] = {}
 
     # ---- data check --------------------------------------------------------------------
     def check_datamodule(self, datamodule: Any) -> None:
@@ -144,7 +148,33 @@ class GeneratorModule(L.LightningModule):
             flow_loss=self.flow_loss, pingpong_loss=self.pingpong_loss,
             perceptual_loss=perceptual_loss,
         )
+        terms = self.nonfinite.inject(int(self.iteration) + 1, terms)
+        self._last_terms = terms
         return terms, sr, out
+
+    # ---- non-finite losses -----------------------------------------------------------
+    def skip_nonfinite(self, terms: dict[str, Tensor], loss: Tensor, what: str = "loss") -> bool:
+        """True when this step must not update weights (non-finite `loss`, skipping on);
+        raises `NonFiniteLossError` (naming the step and the term) when skipping is off."""
+        return self.nonfinite.should_skip(int(self.iteration) + 1, terms, loss, what)
+
+    def optimizer_step(self, epoch: int, batch_idx: int, optimizer: Any,
+                       optimizer_closure: Callable[[], Any] | None = None) -> None:
+        """Automatic optimisation (`SRModule`): the closure (forward + backward) is checked
+        before the optimiser uses its gradients. A skipped step drops them (`grad=None`),
+        so the optimiser leaves weights and its state (Adam moments, step) untouched."""
+        if optimizer_closure is None:
+            super().optimizer_step(epoch, batch_idx, optimizer, optimizer_closure)
+            return
+        closure = optimizer_closure
+
+        def checked() -> Any:
+            loss = closure()
+            if loss is not None and self.skip_nonfinite(self._last_terms, loss):
+                optimizer.zero_grad(set_to_none=True)
+            return loss
+
+        super().optimizer_step(epoch, batch_idx, optimizer, checked)
 
     def inference_generator(self) -> nn.Module:
         """The EMA copy when enabled (what a user gets from the checkpoint), else the live one."""
@@ -217,6 +247,9 @@ class GeneratorModule(L.LightningModule):
         # Loggers take this as the x-axis step: the iteration just finished, as in checkpoint
         # and sample names (Lightning's own counts differ by one, or by two in the GAN stage).
         self.log("step", float(self.iteration), on_step=True, on_epoch=False, batch_size=1)
+        if self.nonfinite.skip:
+            self.log("train/nonfinite_skips", float(self.nonfinite.skips), on_step=True,
+                     on_epoch=False, batch_size=1)
 
     # ---- checkpoints -----------------------------------------------------------------
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:

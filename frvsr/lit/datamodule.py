@@ -76,7 +76,9 @@ def _worker_init(_: int) -> None:
 
 
 class VideoDataModule(LightningDataModule):
-    """Clips from `train` / `val` / `test` sources, degraded on the fly (or LR files)."""
+    """Clips from `train` / `val` / `test` sources, degraded on the fly (or LR files).
+    `skip_bad=True` skips training windows holding an unreadable frame (counted, warned)
+    instead of stopping with the frame's path."""
 
     def __init__(
         self,
@@ -96,8 +98,14 @@ class VideoDataModule(LightningDataModule):
         window_stride: int = 1,
         pin_memory: bool = False,
         extra_degradations: ExtraDegradations | None = None,
+        skip_bad: bool = False,
     ) -> None:
         super().__init__()
+        if not isinstance(skip_bad, bool):
+            raise DataError(f"data.skip_bad={skip_bad!r} must be true or false")
+        # Training windows with an unreadable frame: stop with its path (False) or skip and
+        # count them (True; frvsr.callbacks.bad_frames reports the count).
+        self.skip_bad = skip_bad
         check_degradation(scale, degradation)
         self.save_hyperparameters(ignore=["train", "val", "test", "extra_degradations"])
         self.extra_degradations = extra_degradations
@@ -130,6 +138,7 @@ class VideoDataModule(LightningDataModule):
                 augment=self.augment,
                 stride=self.window_stride,
                 extra=self.extra_degradations,
+                skip_bad=self.skip_bad,
             )
             if len(self.train_set) < self.batch_size:  # drop_last would leave no batch at all
                 raise DataError(

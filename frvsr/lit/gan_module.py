@@ -185,11 +185,12 @@ class GANModule(GeneratorModule):
             with torch.set_grad_enabled(train_g):
                 terms, sr, cond, margin = self.generator_terms(batch["lr"], batch["hr"])
                 loss = sum(terms.values())
-            if train_g:
+            if train_g and not self.skip_nonfinite(terms, loss, "generator loss"):
                 self._update(opt_g, loss, self.grad_clip_g)
             self.untoggle_optimizer(opt_g)
         m = self.d_balance_momentum
-        self.d_balance.mul_(m).add_((1 - m) * margin)
+        if bool(torch.isfinite(margin)):  # a skipped non-finite step must not poison it
+            self.d_balance.mul_(m).add_((1 - m) * margin)
         logs = {f"g_{k}": v.detach() for k, v in terms.items()}
         logs["g_loss"] = loss.detach()
         return sr.detach(), cond, logs
@@ -200,7 +201,9 @@ class GANModule(GeneratorModule):
         """One discriminator update on GT vs. the detached SR clip."""
         self.toggle_optimizer(opt_d)
         terms = self.discriminator_terms(batch["lr"], batch["hr"], sr, cond)
-        self._update(opt_d, terms["d_real"] + terms["d_fake"], self.grad_clip_d)
+        loss = terms["d_real"] + terms["d_fake"]
+        if not self.skip_nonfinite(terms, loss, "discriminator loss"):
+            self._update(opt_d, loss, self.grad_clip_d)
         self.untoggle_optimizer(opt_d)
         return {k: v.detach() for k, v in terms.items()}
 

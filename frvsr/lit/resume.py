@@ -2,6 +2,7 @@
 configuration, and not already finished)."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import torch
@@ -25,6 +26,35 @@ def _resume_fix(model: GeneratorModule, problem: str) -> str:
                 "model.init_from=<that file> without ckpt_path")
     return ("resume with the overrides of the run that wrote it (experiment, model/generator, "
             "widths), or pass ckpt_path=<a .ckpt of this configuration>")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def remove_stale_temps(folder: Path) -> int:
+    """Delete the temp files of checkpoint writes whose process died mid-write
+    (`.<name>.<pid>.<hex>.tmp.ckpt`, frvsr.io.atomic's names); returns how many."""
+    removed = 0
+    for tmp in folder.glob(".*.tmp.ckpt"):
+        parts = tmp.name.split(".")
+        pid = int(parts[-4]) if len(parts) >= 5 and parts[-4].isdigit() else None
+        if pid is not None and pid != os.getpid() and not _alive(pid):
+            tmp.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def _tidy(found: Path) -> None:
+    removed = remove_stale_temps(found.parent)
+    if removed:
+        say(f"removed {removed} partial checkpoint file(s) of a run killed while writing")
 
 
 class RunFinished(Exception):
@@ -70,6 +100,7 @@ def resolve_ckpt_path(cfg: DictConfig, model: GeneratorModule) -> str | None:
                 f"ckpt_path={path} cannot resume this run: {problem}; {_resume_fix(model, problem)}"
             )
         _check_unfinished(cfg, path)
+        _tidy(path)
         say(f"resuming from {path}")
         return str(path)
     root = Path(cfg.paths.log_dir) / cfg.task_name
@@ -88,5 +119,6 @@ def resolve_ckpt_path(cfg: DictConfig, model: GeneratorModule) -> str | None:
         say(f"passed over {len(rejected)} newer last.ckpt of another configuration "
             f"(newest {rejected[0][0]}: {rejected[0][1]})")
     _check_unfinished(cfg, Path(found))
+    _tidy(Path(found))
     say(f"resuming from {found}")
     return str(found)

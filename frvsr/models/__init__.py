@@ -9,6 +9,7 @@ import importlib
 from typing import Any
 
 from frvsr.models.blocks import ResidualBlockNoBN, upsample_bicubic_tecogan, upsample_skip
+from frvsr.models.classical_flow import DISFlow
 from frvsr.models.discriminators import SpatialDiscriminator, SpatioTemporalDiscriminator
 from frvsr.models.espcn import ESPCN
 from frvsr.models.flownet import FNet
@@ -25,6 +26,7 @@ _LAZY = {
 }
 
 __all__ = [
+    "DISFlow",
     "ESPCN",
     "FNet",
     "FRVSR",

@@ -1,0 +1,74 @@
+"""DISFlow: OpenCV's DIS optical flow as FRVSR's flow net, for small training budgets.
+
+FNet learns motion from the flow-warp loss only after thousands of steps; at CPU-demo
+budgets (a few hundred steps) it stays at zero flow and the SR net learns to ignore its
+memory (docs/demo.md has the measurements). DIS (Kroeger et al. 2016, ``cv2.DISOptical
+Flow``, preset MEDIUM) aligns frames from the first step, with nothing to learn.
+It is not differentiable and runs on the CPU (frames are copied there); a model with it
+trains, evaluates and upscales like any FRVSR, but cannot be exported to ONNX.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+# ITU-R BT.601 luma weights for the grey frames DIS sees.
+_LUMA = (0.299, 0.587, 0.114)
+MIN_SIZE = 12  # OpenCV's DIS refuses frames whose width and height are both smaller
+
+
+def _gray_u8(frames: Tensor) -> np.ndarray:
+    """``N,3,h,w`` RGB in [0,1] -> ``N,h,w`` uint8 luma."""
+    r, g, b = frames.detach().float().cpu().clamp(0.0, 1.0).unbind(1)
+    y = _LUMA[0] * r + _LUMA[1] * g + _LUMA[2] * b
+    return (y * 255.0).round().to(torch.uint8).numpy()
+
+
+class DISFlow(nn.Module):
+    """``forward(lr_curr, lr_prev) -> flow B,2,h,w``: the backward flow (pixel ``p`` of
+    ``lr_curr`` is found at ``p + flow(p)`` in ``lr_prev``), in LR pixels, channel 0 = x,
+    the convention of ``FNet``. No parameters, no gradient.
+
+    Args:
+        in_channels: 3 (RGB frames in [0,1]; DIS runs on their BT.601 luma, 8-bit).
+        preset: ``"ultrafast"``, ``"fast"`` or ``"medium"`` (OpenCV's DIS presets).
+
+    Raises:
+        ValueError: frames under ``MIN_SIZE`` px on both sides; other than 3 channels.
+    """
+
+    PRESETS = {"ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
+               "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
+               "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM}
+
+    def __init__(self, in_channels: int = 3, preset: str = "medium") -> None:
+        super().__init__()
+        if in_channels != 3:
+            raise ValueError(f"DISFlow takes RGB frames (in_channels=3), got {in_channels}")
+        if preset not in self.PRESETS:
+            raise ValueError(f"DISFlow preset={preset!r}; choose one of {list(self.PRESETS)}")
+        self.preset = preset
+        self._dis: cv2.DISOpticalFlow | None = None  # built on first use (not picklable)
+
+    def forward(self, lr_curr: Tensor, lr_prev: Tensor) -> Tensor:
+        if lr_curr.shape != lr_prev.shape or lr_curr.dim() != 4 or lr_curr.shape[1] != 3:
+            raise ValueError(f"DISFlow expects two B,3,h,w frames, got {tuple(lr_curr.shape)} "
+                             f"and {tuple(lr_prev.shape)}")
+        if max(lr_curr.shape[-2:]) < MIN_SIZE:
+            raise ValueError(f"DISFlow needs frames of at least {MIN_SIZE} px on one side, got "
+                             f"{tuple(lr_curr.shape[-2:])}")
+        if self._dis is None:
+            self._dis = cv2.DISOpticalFlow.create(self.PRESETS[self.preset])
+        curr, prev = _gray_u8(lr_curr), _gray_u8(lr_prev)
+        flows = np.stack([self._dis.calc(c, p, None) for c, p in zip(curr, prev, strict=True)])
+        return torch.from_numpy(flows).permute(0, 3, 1, 2).to(lr_curr.device, lr_curr.dtype)
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["_dis"] = None  # OpenCV objects do not pickle (DataLoader workers, deepcopy)
+        return state
+
+    def __deepcopy__(self, memo: dict) -> DISFlow:
+        return DISFlow(preset=self.preset)

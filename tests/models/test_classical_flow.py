@@ -1,0 +1,48 @@
+"""DISFlow: OpenCV's DIS as FRVSR's flow net (small budgets), in FNet's convention."""
+from __future__ import annotations
+
+import copy
+from functools import partial
+
+import pytest
+import torch
+
+from frvsr.errors import ConfigError
+from frvsr.inference.onnx_export import graph_module
+from frvsr.models import FRVSR, DISFlow, FRVSRNet
+from frvsr.ops.warp import flow_warp
+
+
+def _pan(frames: int = 2, size: int = 48, shift: int = 2) -> torch.Tensor:
+    g = torch.Generator().manual_seed(0)
+    big = torch.rand(1, 3, size // 4, (size + frames * shift) // 4 + 1, generator=g)
+    big = torch.nn.functional.interpolate(big, scale_factor=4, mode="bicubic").clamp(0, 1)[0]
+    return torch.stack([big[:, :size, t * shift:t * shift + size] for t in range(frames)])
+
+
+def test_dis_flow_is_a_backward_flow_in_fnets_convention() -> None:
+    clip = _pan(shift=2)  # content moves 2 px left per frame
+    flow = DISFlow()(clip[1:], clip[:-1])
+    assert flow.shape == (1, 2, 48, 48) and not flow.requires_grad
+    inner = flow[..., 8:-8, 8:-8]
+    assert abs(float(inner[:, 0].median()) - 2.0) < 0.3  # p in frame t is at p + 2 in t-1
+    assert abs(float(inner[:, 1].median())) < 0.3
+    warped = flow_warp(clip[:-1], flow)
+    assert ((warped - clip[1:]) ** 2)[..., 8:-8, 8:-8].mean() < 0.2 * (
+        (clip[:-1] - clip[1:]) ** 2)[..., 8:-8, 8:-8].mean()
+
+
+def test_frvsr_with_dis_runs_copies_and_has_no_flow_weights() -> None:
+    model = FRVSR(DISFlow(), partial(FRVSRNet, num_feat=8, num_block=1), 4)
+    assert not list(model.flow_net.parameters())
+    out = model(torch.rand(2, 3, 3, 16, 16))
+    assert out.sr.shape == (2, 3, 3, 64, 64) and out.flow.shape == (2, 2, 2, 16, 16)
+    copy.deepcopy(model)(torch.rand(1, 2, 3, 16, 16))  # EMA copies of the generator work
+
+
+def test_small_frames_and_onnx_export_are_refused_with_a_reason() -> None:
+    with pytest.raises(ValueError, match="at least 12 px"):
+        DISFlow()(torch.rand(1, 3, 8, 8), torch.rand(1, 3, 8, 8))
+    model = FRVSR(DISFlow(), partial(FRVSRNet, num_feat=8, num_block=1), 4)
+    with pytest.raises(ConfigError, match="no ONNX form"):
+        graph_module(model, recurrent=True)
