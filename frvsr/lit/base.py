@@ -15,7 +15,14 @@ from frvsr.data import bicubic_baseline
 from frvsr.errors import ConfigError
 from frvsr.lit.ema import ema_update
 from frvsr.lit.nonfinite import NonFiniteGuard
-from frvsr.lit.validation import BICUBIC_PREFIX, ValLPIPS, ValSample, clip_metrics, lpips_mean
+from frvsr.lit.validation import (
+    BICUBIC_PREFIX,
+    ValLPIPS,
+    ValSample,
+    clip_metrics,
+    lpips_mean,
+    recurrence_metrics,
+)
 from frvsr.losses import (
     FlowWarpLoss,
     PingPongLoss,
@@ -207,6 +214,10 @@ class GeneratorModule(L.LightningModule):
         if lpips is not None:
             with torch.autocast(device_type=sr.device.type, enabled=False):
                 metrics["lpips_alex"] = lpips_mean(lpips, sr[0], hr[0])
+        if self.recurrent and lr.shape[1] > 1:  # val/recurrence_gain: does the memory pay?
+            with torch.autocast(device_type=sr.device.type, enabled=False):
+                metrics.update(recurrence_metrics(self.inference_generator(), lr[0], hr[0],
+                                                  sr[0], self.val_crop_border))
         self._val_metrics.append(metrics)
         self.val_frames += int(lr.shape[1])
         key = str(batch.get("key", [f"clip{batch_idx}"])[0])

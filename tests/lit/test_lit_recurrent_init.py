@@ -89,3 +89,19 @@ def test_flow_warmup_needs_the_flow_loss() -> None:
         SRModule(generator=partial(FRVSRNet, num_feat=8, num_block=1), flow_net=FNet(),
                  scale=4, pixel_loss=PixelLoss(), optimizer=partial(torch.optim.Adam),
                  flow_warmup_steps=3)
+
+
+def test_validation_logs_the_recurrence_gain(tmp_path: Path) -> None:
+    """A recurrent module's validation metrics hold `recurrence_gain` (0 when its memory
+    channels are zero: the FRVSR started from a single-frame run)."""
+    sisr = _module(FRVSRNet, recurrent=False)
+    frvsr = _module(FRVSRNet, recurrent=True)
+    resolve_init(frvsr, str(_save(sisr, tmp_path / "s.ckpt")), tmp_path)
+    frvsr.on_validation_epoch_start()
+    batch = {"lr": torch.rand(1, 3, 3, 16, 16), "hr": torch.rand(1, 3, 3, 64, 64),
+             "key": ["c"]}
+    frvsr.validation_step(batch, 0)
+    assert abs(frvsr._val_metrics[0]["recurrence_gain"]) < 1e-6
+    sisr.on_validation_epoch_start()
+    sisr.validation_step(batch, 0)
+    assert "recurrence_gain" not in sisr._val_metrics[0]
