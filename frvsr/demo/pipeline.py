@@ -41,7 +41,7 @@ def train_all(preset: Preset, out: Path, seed: int
     """The three training stages; returns each stage's run folder and the stage timings."""
     done: list[stages.StageResult] = []
     runs = {"sisr": out / "sisr", "frvsr": out / "frvsr", "gan": out / "gan"}
-    common = _training(preset, seed)
+    common = [*_training(preset, seed), *preset.pixel_overrides]
     k = preset.frvsr_from_sisr
     sisr = ["experiment=sisr", *common]
     if k:
@@ -58,13 +58,14 @@ def train_all(preset: Preset, out: Path, seed: int
     else:
         done.append(stages.train("frame-by-frame", runs["sisr"],
                                  [*sisr, f"trainer.max_steps={preset.steps}"]))
-    frvsr = ["experiment=pretrain", *common, f"model.flow_warmup_steps={preset.flow_warmup}",
+    frvsr = ["experiment=pretrain", *common, *preset.frvsr_overrides,
+             f"model.flow_warmup_steps={preset.flow_warmup}",
              f"trainer.max_steps={preset.steps - k + preset.flow_warmup}"]
     if k:
         frvsr.append(f"model.init_from={start}")
     done.append(stages.train("FRVSR", runs["frvsr"], frvsr))
     gan = ["experiment=gan", f"seed={seed}", f"data.seed={seed}", *preset.overrides,
-           *preset.gan_overrides, f"trainer.max_steps={preset.gan_steps}",
+           *preset.frvsr_overrides, *preset.gan_overrides, f"trainer.max_steps={preset.gan_steps}",
            f"trainer.val_check_interval={preset.gan_steps}",
            f"model.init_from={stages.last_checkpoint(runs['frvsr'])}"]
     done.append(stages.train("GAN fine-tuning", runs["gan"], gan))
@@ -110,7 +111,11 @@ def run_demo(preset: Preset, out: Path, seed: int) -> dict[str, Any]:
     runs, trained = train_all(preset, out, seed)
     results, scored = evaluate_all(preset, runs, out)
     k, w = preset.frvsr_from_sisr, preset.flow_warmup
-    frvsr_steps = (f"{k}+{preset.steps - k} (+{w} flow)" if k else f"{preset.steps} (+{w} flow)")
+    frvsr_steps = f"{k}+{preset.steps - k}" if k else str(preset.steps)
+    if w:
+        frvsr_steps += f" (+{w} flow-only)"
+    if "model/flow_net=dis" in preset.frvsr_overrides:
+        frvsr_steps += " (OpenCV DIS flow)"
     rows = [_row("bicubic", results["bicubic"], "-"),
             _row("sisr", results["sisr"], str(preset.steps)),
             _row("frvsr", results["frvsr"], frvsr_steps),

@@ -3,6 +3,7 @@ table (`frvsr.metrics.specs`) plus the recurrence gain, each model's steps and t
 degradation stated below it."""
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 from frvsr.metrics import specs
@@ -30,9 +31,9 @@ def demo_table(rows: list[MethodRow], degradation: str) -> str:
         gain = "-" if row.recurrence_gain is None else f"{row.recurrence_gain:+.2f}"
         lines.append(f"{row.method:<8}" + "".join(c.rjust(width) for c in cells + [gain]))
     lines.append("")
-    lines.append(f"held-out shot of the embedded footage, {degradation} x4, whole frames; "
-                 "\u2191/\u2193: higher/lower is better")
-    lines.append("LPIPS: LPIPS-alex; tLP x100; RecGain: PSNR-Y (dB) with the previous "
-                 "estimate minus with it zeroed")
-    lines.append("steps: " + "; ".join(f"{r.method} {r.steps}" for r in rows if r.steps != "-"))
+    notes = (f"Held-out shot of the embedded footage, {degradation} x4, whole frames; "
+             "\u2191/\u2193: higher/lower is better. LPIPS-A: LPIPS-alex; tLP x100; RecGain: "
+             "PSNR-Y (dB) with the previous estimate minus with it zeroed. Steps: "
+             + "; ".join(f"{r.method} {r.steps}" for r in rows if r.steps != "-") + ".")
+    lines += textwrap.wrap(notes, 80)
     return "\n".join(lines)

@@ -59,6 +59,10 @@ class SRModule(GeneratorModule):
             raise ConfigError(f"model.flow_warmup_steps={flow_warmup_steps} must be >= 0")
         if flow_warmup_steps and self.recurrent and self.flow_loss is None:
             raise ConfigError("model.flow_warmup_steps needs the flow loss (loss=pixel has it)")
+        if flow_warmup_steps and self.recurrent and not any(
+                p.requires_grad for p in self.generator.flow_net.parameters()):
+            raise ConfigError("model.flow_warmup_steps: this flow net has nothing to learn "
+                              "(model/flow_net=dis); set it to 0")
         self.flow_warmup_steps = flow_warmup_steps if self.recurrent else 0
 
     def compute_losses(self, lr: Tensor, hr: Tensor) -> dict[str, Tensor]:
