@@ -129,7 +129,7 @@ def run_demo(preset: Preset, out: Path, seed: int) -> dict[str, Any]:
         {"frame-by-frame": sisr_curve,
          f"FRVSR{f' (from frame-by-frame step {k})' if k else ''}": frvsr_curve},
         bicubic_curve[-1][1] if bicubic_curve else None, out / "learning_curve.png",
-        f"validation PSNR-Y, demo={preset.name}, seed {seed} (validation crops, "
+        f"validation PSNR-Y, demo={preset.name}, seed {seed}\n(validation crops, "
         "not the final table's whole frames)")
     seconds = time.perf_counter() - start
     summary = {
