@@ -57,7 +57,10 @@ def test_gan_schedulers_step_once_per_iteration(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_compiled_generator_saves_plain_keys(tmp_path: Path) -> None:
+def test_compiled_generator_saves_plain_keys(tmp_path: Path, monkeypatch) -> None:
+    # A private inductor cache: a shared one that another process left half-written
+    # ("file too short") must not fail this test.
+    monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", str(tmp_path / "inductor"))
     train(compose_train(tmp_path, ["experiment=sisr", *TINY, "model.compile=true"]))
     path = tmp_path / "run/checkpoints/last.ckpt"
     keys = torch.load(path, weights_only=True)["state_dict"].keys()
