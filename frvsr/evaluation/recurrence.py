@@ -25,8 +25,7 @@ import torch
 from frvsr.evaluation.clips import keyed_like, list_clips, read_frame, to_tensor
 from frvsr.evaluation.generate import CutResets, _lr_frames, _ShotTracker
 from frvsr.metrics.fidelity import psnr_y
-from frvsr.metrics.recurrence import dis_flow, lr_warping_error
-from frvsr.metrics.temporal import farneback, to_gray_u8
+from frvsr.metrics.recurrence import classical_flows, lr_warping_error
 
 FLOWS = ("model", "zero", "dis", "farneback")
 CONVENTION = (
@@ -46,13 +45,8 @@ def _pair_errors(model: torch.nn.Module, lr_t: torch.Tensor, lr_prev: torch.Tens
     """LR warping error of one pair (``1,3,h,w`` each) with the four flows."""
     pair = torch.cat([lr_prev, lr_t]).cpu().float()
     flows = {"model": model.flow_net(lr_t, lr_prev).cpu(),
-             "zero": torch.zeros(1, 2, *lr_t.shape[-2:])}
-    g_prev, g_t = to_gray_u8(pair[0]), to_gray_u8(pair[1])
-    for name, method in (("dis", dis_flow), ("farneback", farneback)):
-        try:
-            flows[name] = torch.from_numpy(method(g_t, g_prev)).permute(2, 0, 1)[None].float()
-        except ValueError:  # DIS on frames under 12 px: no value (reported as null)
-            continue
+             "zero": torch.zeros(1, 2, *lr_t.shape[-2:]),
+             **classical_flows(lr_t, lr_prev)}
     return {name: lr_warping_error(pair, flow) for name, flow in flows.items()}
 
 

@@ -16,15 +16,16 @@ that FRVSR's flow loss minimises (Sajjadi et al. 2018, eq. 3), not the HR E_warp
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 import torch
 from torch import Tensor
 
 from frvsr.metrics.fidelity import psnr_y
 from frvsr.metrics.temporal import farneback, to_gray_u8
+from frvsr.models.classical_flow import DISFlow
 from frvsr.ops.warp import flow_warp
 
 
@@ -101,32 +102,18 @@ def lr_warping_error(lr: Tensor, flows: Tensor) -> float:
     return float(((warped - lr[1:].float()) ** 2).mean())
 
 
-_DIS: cv2.DISOpticalFlow | None = None
-
-
-DIS_MIN_SIZE = 12  # OpenCV's DIS refuses frames whose width and height are both smaller
-
-
-def dis_flow(curr_gray: np.ndarray, prev_gray: np.ndarray) -> np.ndarray:
-    """OpenCV DIS flow (preset MEDIUM) from ``curr`` to ``prev``: ``h,w,2`` float32, so that
-    ``curr(p) ~ prev(p + flow(p))`` (a backward flow in FRVSR's convention).
-
-    Raises:
-        ValueError: both sides of the frames are below ``DIS_MIN_SIZE`` pixels.
-    """
-    if max(curr_gray.shape[:2]) < DIS_MIN_SIZE:
-        raise ValueError(f"DIS flow needs frames of at least {DIS_MIN_SIZE} px on one side")
-    global _DIS
-    if _DIS is None:
-        _DIS = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
-    return _DIS.calc(curr_gray, prev_gray, None)
-
-
-def _classical_flows(lr: Tensor, method: str) -> Tensor:
-    grays = [to_gray_u8(lr[t]) for t in range(lr.shape[0])]
-    estimate = dis_flow if method == "dis" else farneback
-    flows = [estimate(grays[t], grays[t - 1]) for t in range(1, len(grays))]
-    return torch.from_numpy(np.stack(flows)).permute(0, 3, 1, 2).float()
+def classical_flows(curr: Tensor, prev: Tensor) -> dict[str, Tensor]:
+    """Backward flows ``N,2,h,w`` (LR pixels, FNet's convention) of frame pairs ``N,3,h,w``
+    in [0,1] from OpenCV: ``dis`` (``frvsr.models.DISFlow``, the same flow a
+    ``model/flow_net=dis`` FRVSR uses; missing for frames under 12 px, which DIS refuses)
+    and ``farneback`` (the tOF convention's Farneback on 8-bit grey frames)."""
+    curr, prev = curr.cpu().float(), prev.cpu().float()
+    flows: dict[str, Tensor] = {}
+    with contextlib.suppress(ValueError):  # DIS on frames under 12 px: no value
+        flows["dis"] = DISFlow()(curr, prev)
+    pairs = [farneback(to_gray_u8(c), to_gray_u8(p)) for c, p in zip(curr, prev, strict=True)]
+    flows["farneback"] = torch.from_numpy(np.stack(pairs)).permute(0, 3, 1, 2).float()
+    return flows
 
 
 @torch.no_grad()
@@ -134,9 +121,11 @@ def flow_quality(model: torch.nn.Module, lr: Tensor) -> dict[str, float]:
     """LR warping error (MSE, [0,1]^2) of frame t-1 onto t over one shot ``lr: T,C,h,w``
     with the model's flow net (``model``), zero flow, OpenCV DIS and Farneback.
 
+    ``dis`` is left out for frames under 12 px (DIS refuses them).
+
     Raises:
         TypeError: ``model`` has no ``flow_net``.
-        ValueError: fewer than 2 frames, or frames too small for DIS (``DIS_MIN_SIZE``).
+        ValueError: fewer than 2 frames.
     """
     if not _is_recurrent(model):
         raise TypeError(f"{type(model).__name__} has no flow net")
@@ -147,9 +136,7 @@ def flow_quality(model: torch.nn.Module, lr: Tensor) -> dict[str, float]:
                        for i in range(len(curr))])
     lr = lr.cpu()
     zero = torch.zeros(len(curr), 2, *lr.shape[-2:])
-    return {
-        "model": lr_warping_error(lr, flows),
-        "zero": lr_warping_error(lr, zero),
-        "dis": lr_warping_error(lr, _classical_flows(lr, "dis")),
-        "farneback": lr_warping_error(lr, _classical_flows(lr, "farneback")),
-    }
+    errors = {"model": lr_warping_error(lr, flows), "zero": lr_warping_error(lr, zero)}
+    errors.update({name: lr_warping_error(lr, flow)
+                   for name, flow in classical_flows(curr, prev).items()})
+    return errors

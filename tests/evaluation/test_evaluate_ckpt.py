@@ -5,7 +5,6 @@ import functools
 import json
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 import torch
@@ -16,6 +15,7 @@ from frvsr.evaluate import main, parse_args, run
 from frvsr.evaluation.clips import read_frame_u8, to_tensor
 from frvsr.models import FNet
 from frvsr.models.espcn import ESPCN
+from tests.helpers.media import panning_gt
 
 GEN = "{_target_: frvsr.models.espcn.ESPCN, num_feat: 8, num_block: 1}"
 
@@ -34,14 +34,7 @@ def _checkpoint(path: Path, recurrent: bool) -> torch.nn.Module:
 
 
 def _gt(root: Path, n: int = 4) -> Path:
-    rng = np.random.default_rng(0)
-    big = cv2.GaussianBlur(rng.random((32, 40 + n, 3)).astype(np.float32), (5, 5), 1.5)
-    clip = root / "gt" / "c"
-    clip.mkdir(parents=True)
-    for t in range(n):
-        f = (255 * big[:, n - t: n - t + 40]).astype(np.uint8)
-        cv2.imwrite(str(clip / f"{t}.png"), f)
-    return root / "gt"
+    return panning_gt(root, frames=n)
 
 
 def _lr_clip(gt: Path) -> torch.Tensor:

@@ -5,25 +5,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import cv2
-import numpy as np
 import pytest
 import torch
 
 from frvsr.evaluate import main
 from tests.helpers.generators import save_checkpoint, tiny_frvsr, tiny_srresnet
+from tests.helpers.media import panning_gt
 
 
-def _gt(root: Path, n: int = 5) -> Path:
-    """One clip of a blurred random texture panning 1 px per frame (64x48 GT)."""
-    rng = np.random.default_rng(0)
-    big = cv2.GaussianBlur(rng.random((48, 64 + n, 3)).astype(np.float32), (5, 5), 1.5)
-    clip = root / "gt" / "c"
-    clip.mkdir(parents=True)
-    for t in range(n):
-        frame = (255 * big[:, n - t: n - t + 64]).astype(np.uint8)
-        cv2.imwrite(str(clip / f"{t:03d}.png"), frame)
-    return root / "gt"
+def _gt(root: Path) -> Path:
+    """Five 64x48 GT frames panning 1 px per frame (LR 16x12: DIS still runs)."""
+    return panning_gt(root, frames=5, height=48, width=64, name="{t:03d}.png")
 
 
 def _evaluate(tmp: Path, ckpt: Path, gt: Path, *extra: str) -> dict:

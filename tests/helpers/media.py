@@ -37,3 +37,21 @@ def encode(frames: list, dst: Path, codec: str = "libx264", fps: int = 25) -> No
                      colors=None) as out:
         for rgb in frames:
             out.write(rgb)
+
+
+def panning_gt(root: Path, frames: int = 4, height: int = 32, width: int = 40,
+               name: str = "{t}.png") -> Path:
+    """``root/gt/c/<frame>.png``: a blurred random texture panning 1 px per frame (a GT clip
+    with real motion for the evaluator); returns ``root/gt``."""
+    import cv2
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    big = cv2.GaussianBlur(rng.random((height, width + frames, 3)).astype(np.float32),
+                           (5, 5), 1.5)
+    clip = root / "gt" / "c"
+    clip.mkdir(parents=True)
+    for t in range(frames):
+        frame = (255 * big[:, frames - t: frames - t + width]).astype(np.uint8)
+        cv2.imwrite(str(clip / name.format(t=t)), frame)
+    return root / "gt"
