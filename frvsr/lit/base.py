@@ -123,12 +123,15 @@ class GeneratorModule(L.LightningModule):
             self.check_datamodule(getattr(self.trainer, "datamodule", None))
 
     # ---- generator -------------------------------------------------------------------
-    def generate(self, lr: Tensor, net: nn.Module | None = None) -> tuple[Tensor, Any]:
-        """SR clip `B,T,C,H,W` and the raw output (FRVSROutput for recurrent models)."""
+    def generate(self, lr: Tensor, net: nn.Module | None = None, **memory: Any
+                 ) -> tuple[Tensor, Any]:
+        """SR clip `B,T,C,H,W` and the raw output (FRVSROutput for recurrent models).
+        `memory`: training options of `FRVSR.forward` (teacher, teacher_weight,
+        detach_memory); ignored by single-frame generators."""
         if net is None:
             net = self._forward if self._forward is not None else self.generator
         if self.recurrent:
-            out = net(lr)
+            out = net(lr, **memory)
             return out.sr, out
         frames = lr.flatten(0, 1)
         if self.channels_last:
@@ -147,7 +150,13 @@ class GeneratorModule(L.LightningModule):
         output (`FRVSROutput`, None for single-frame generators).
         `lr: B,T,C,h,w`, `hr: B,T,C,H,W`.
         """
-        sr_all, out = self.generate(reconstruction_input(lr, self.pingpong_loss))
+        memory: dict[str, Any] = {}
+        if self.recurrent and self.teacher_weight() > 0.0:
+            memory = {"teacher": reconstruction_input(hr, self.pingpong_loss),
+                      "teacher_weight": self.teacher_weight()}
+        if self.recurrent and self.detach_memory:
+            memory["detach_memory"] = True
+        sr_all, out = self.generate(reconstruction_input(lr, self.pingpong_loss), **memory)
         sr = sr_all[:, : lr.shape[1]]
         terms = reconstruction_losses(
             sr, lr, hr, pixel_loss=self.pixel_loss, sr_all=sr_all,
@@ -158,6 +167,13 @@ class GeneratorModule(L.LightningModule):
         terms = self.nonfinite.inject(int(self.iteration) + 1, terms)
         self._last_terms = terms
         return terms, sr, out
+
+    detach_memory = False  # truncated BPTT in the training forward (SRModule option)
+
+    def teacher_weight(self) -> float:
+        """GT share of the memory in this iteration's training forward (`FRVSR.forward`);
+        0 here, scheduled by `SRModule(teacher_forcing_steps=)`."""
+        return 0.0
 
     # ---- non-finite losses -----------------------------------------------------------
     def skip_nonfinite(self, terms: dict[str, Tensor], loss: Tensor, what: str = "loss") -> bool:

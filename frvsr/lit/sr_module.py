@@ -28,6 +28,14 @@ class SRModule(GeneratorModule):
             it the SR net learns from a random flow's misaligned estimate during its first
             steps and may learn to ignore it: at CPU-demo budgets that is what happens
             (docs/training.md, "The CPU demo recipe").
+        teacher_forcing_steps: recurrent models only; over the first N iterations the
+            previous estimate warped into frame t is a blend of GT frame t-1 (weight
+            1 - iteration/N, falling linearly to 0) and the model's own SR frame t-1
+            (scheduled sampling, Bengio et al. 2015). It breaks the start-up deadlock of a
+            recurrence whose memory is worthless while its own outputs are poor, so the SR
+            net learns early to read its memory. 0 (default) is the paper's training.
+        detach_memory: recurrent models only; no gradient through the previous estimate
+            (truncated backpropagation through time). False (default) is the paper's.
     """
 
     def __init__(
@@ -41,6 +49,8 @@ class SRModule(GeneratorModule):
         pingpong_loss: PingPongLoss | None = None,
         scheduler: Callable[..., Any] | None = None,
         flow_warmup_steps: int = 0,
+        teacher_forcing_steps: int = 0,
+        detach_memory: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(generator=generator, flow_net=flow_net, scale=scale, **kwargs)
@@ -64,6 +74,17 @@ class SRModule(GeneratorModule):
             raise ConfigError("model.flow_warmup_steps: this flow net has nothing to learn "
                               "(model/flow_net=dis); set it to 0")
         self.flow_warmup_steps = flow_warmup_steps if self.recurrent else 0
+        if teacher_forcing_steps < 0:
+            raise ConfigError(f"model.teacher_forcing_steps={teacher_forcing_steps} must be >= 0")
+        self.teacher_forcing_steps = teacher_forcing_steps if self.recurrent else 0
+        self.detach_memory = bool(detach_memory) and self.recurrent
+
+    def teacher_weight(self) -> float:
+        """1 - iteration / teacher_forcing_steps, clipped to [0, 1] (0 when off); counted
+        from the end of the flow warm-up."""
+        n = self.teacher_forcing_steps
+        done = int(self.iteration) - self.flow_warmup_steps
+        return max(0.0, 1.0 - max(done, 0) / n) if n else 0.0
 
     def compute_losses(self, lr: Tensor, hr: Tensor) -> dict[str, Tensor]:
         """Named weighted loss terms of one batch (`B,T,C,h,w` LR, `B,T,C,H,W` GT): the
@@ -86,6 +107,8 @@ class SRModule(GeneratorModule):
         for name, value in terms.items():
             self.log(f"train/{name}", value.detach(), batch_size=bsz)
         self.log("train/loss", loss.detach(), prog_bar=True, batch_size=bsz)
+        if self.teacher_forcing_steps:
+            self.log("train/teacher_weight", self.teacher_weight(), batch_size=bsz)
         return loss
 
     def optimizer_step(self, *args: Any, **kwargs: Any) -> None:

@@ -101,17 +101,43 @@ class FRVSR(nn.Module):
         b, c, h, w = lr_t.shape
         return lr_t.new_zeros(b, c * self.scale**2, h, w)
 
-    def forward(self, lr: Tensor) -> FRVSROutput:
-        """Run a whole clip ``lr: B,T,C,h,w`` (first frame with a zero previous estimate)."""
+    def forward(
+        self,
+        lr: Tensor,
+        teacher: Tensor | None = None,
+        teacher_weight: float = 0.0,
+        detach_memory: bool = False,
+    ) -> FRVSROutput:
+        """Run a whole clip ``lr: B,T,C,h,w`` (first frame with a zero previous estimate).
+
+        Training only, scheduled sampling (Bengio et al., NeurIPS 2015) of the memory: with
+        ``teacher: B,T,C,H,W`` (the GT clip, [0,1]) and ``teacher_weight`` w in [0, 1], the
+        frame warped into frame t is ``w * teacher[t-1] + (1 - w) * sr[t-1]`` instead of
+        ``sr[t-1]``. w = 0 (the default, and always at inference) is plain FRVSR.
+        ``detach_memory=True`` stops gradients at the previous estimate (truncated
+        backpropagation through time: each frame's loss trains the nets for that frame only).
+
+        Raises:
+            ValueError: ``lr`` is not ``B,T,C,h,w`` with C = ``num_channels``, or
+                ``teacher`` does not have the SR clip's shape, or w is outside [0, 1].
+        """
         if lr.dim() != 5 or lr.shape[2] != self.num_channels:
             raise ValueError(
                 f"FRVSR.forward expects B,T,{self.num_channels},h,w, got {tuple(lr.shape)}"
             )
-        t = lr.shape[1]
+        b, t, c, h, w = lr.shape
+        if not 0.0 <= teacher_weight <= 1.0:
+            raise ValueError(f"teacher_weight={teacher_weight} must be in [0, 1]")
+        if teacher is not None and teacher.shape != (b, t, c, h * self.scale, w * self.scale):
+            raise ValueError(f"FRVSR.forward: teacher {tuple(teacher.shape)} does not match "
+                             f"the SR clip {(b, t, c, h * self.scale, w * self.scale)}")
         flow, lr_warped = self.align(lr)
         sr_frames = [self._sr(lr[:, 0], self._zero_estimate(lr[:, 0]))]
         for i in range(1, t):
-            estimate = self._warp_estimate(sr_frames[-1], flow[:, i - 1])
+            previous = sr_frames[-1].detach() if detach_memory else sr_frames[-1]
+            if teacher is not None and teacher_weight > 0.0:
+                previous = teacher_weight * teacher[:, i - 1] + (1.0 - teacher_weight) * previous
+            estimate = self._warp_estimate(previous, flow[:, i - 1])
             sr_frames.append(self._sr(lr[:, i], estimate))
         return FRVSROutput(sr=torch.stack(sr_frames, dim=1), flow=flow, lr_warped=lr_warped)
 

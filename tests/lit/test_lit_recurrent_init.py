@@ -105,3 +105,50 @@ def test_validation_logs_the_recurrence_gain(tmp_path: Path) -> None:
     sisr.on_validation_epoch_start()
     sisr.validation_step(batch, 0)
     assert "recurrence_gain" not in sisr._val_metrics[0]
+
+
+def test_teacher_forcing_schedule_falls_linearly_after_the_flow_warmup() -> None:
+    module = SRModule(generator=partial(FRVSRNet, num_feat=8, num_block=1), flow_net=FNet(),
+                      scale=4, pixel_loss=PixelLoss(), flow_loss=FlowWarpLoss(),
+                      optimizer=partial(torch.optim.Adam, lr=1e-3), flow_warmup_steps=2,
+                      teacher_forcing_steps=4)
+    weights = []
+    for step in range(8):
+        module.iteration.fill_(step)
+        weights.append(module.teacher_weight())
+    assert weights == [1.0, 1.0, 1.0, 0.75, 0.5, 0.25, 0.0, 0.0]
+    single = SRModule(generator=partial(FRVSRNet, num_feat=8, num_block=1), flow_net=None,
+                      scale=4, pixel_loss=PixelLoss(), optimizer=partial(torch.optim.Adam),
+                      teacher_forcing_steps=4)
+    assert single.teacher_weight() == 0.0  # single-frame models have no memory
+    with pytest.raises(ConfigError, match="teacher_forcing_steps"):
+        SRModule(generator=partial(FRVSRNet, num_feat=8, num_block=1), flow_net=None, scale=4,
+                 pixel_loss=PixelLoss(), optimizer=partial(torch.optim.Adam),
+                 teacher_forcing_steps=-1)
+
+
+def test_teacher_forcing_reaches_the_training_forward() -> None:
+    """With the GT share at 1 the training loss is the one of GT memory; at 0 the plain one."""
+    module = SRModule(generator=partial(FRVSRNet, num_feat=8, num_block=1), flow_net=FNet(),
+                      scale=4, pixel_loss=PixelLoss(), flow_loss=FlowWarpLoss(),
+                      optimizer=partial(torch.optim.Adam, lr=1e-3), teacher_forcing_steps=2)
+    lr, hr = torch.rand(1, 3, 3, 8, 8), torch.rand(1, 3, 3, 32, 32)
+    with torch.no_grad():
+        forced = module.compute_losses(lr, hr)["pixel"]
+        expected = PixelLoss()(module.generator(lr, teacher=hr, teacher_weight=1.0).sr, hr)
+        module.iteration.fill_(2)
+        plain = module.compute_losses(lr, hr)["pixel"]
+    assert torch.allclose(forced, expected) and not torch.allclose(forced, plain)
+    assert torch.allclose(plain, PixelLoss()(module.generator(lr).sr, hr))
+
+
+def test_detach_memory_reaches_the_training_forward(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[dict] = []
+    module = SRModule(generator=partial(FRVSRNet, num_feat=8, num_block=1), flow_net=FNet(),
+                      scale=4, pixel_loss=PixelLoss(), flow_loss=FlowWarpLoss(),
+                      optimizer=partial(torch.optim.Adam, lr=1e-3), detach_memory=True)
+    forward = module.generator.forward
+    monkeypatch.setattr(module.generator, "forward",
+                        lambda lr, **kw: seen.append(kw) or forward(lr, **kw))
+    module.compute_losses(torch.rand(1, 2, 3, 8, 8), torch.rand(1, 2, 3, 32, 32))
+    assert seen == [{"detach_memory": True}]

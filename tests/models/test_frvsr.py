@@ -143,3 +143,46 @@ def test_errors_are_clear() -> None:
         model.step(torch.rand(1, 3, 6, 8), state)
     with pytest.raises(ValueError, match="B,T,3,h,w"):
         model(torch.rand(1, 3, 8, 8))
+
+
+def test_teacher_forcing_feeds_the_gt_frame_as_memory() -> None:
+    """Scheduled sampling: w=1 warps the GT frame t-1 into frame t (what `step` does when
+    its state holds that GT frame), w=0 is the plain forward, w=0.5 the blend."""
+    model = _tiny(4)
+    lr, hr = torch.rand(1, 3, 3, 8, 12), torch.rand(1, 3, 3, 32, 48)
+    with torch.no_grad():
+        plain = model(lr).sr
+        assert torch.equal(model(lr, teacher=hr, teacher_weight=0.0).sr, plain)
+        forced = model(lr, teacher=hr, teacher_weight=1.0).sr
+        for t in (1, 2):
+            expected, _ = model.step(lr[:, t], FRVSRState(lr_prev=lr[:, t - 1], sr_prev=hr[:, t - 1]))
+            assert torch.allclose(forced[:, t], expected, atol=1e-6)
+        assert torch.equal(forced[:, 0], plain[:, 0])  # the first frame has no memory
+        half = model(lr, teacher=hr, teacher_weight=0.5).sr
+        blend = 0.5 * hr[:, 0] + 0.5 * plain[:, 0]
+        expected, _ = model.step(lr[:, 1], FRVSRState(lr_prev=lr[:, 0], sr_prev=blend))
+        assert torch.allclose(half[:, 1], expected, atol=1e-6)
+
+
+def test_teacher_forcing_errors() -> None:
+    model = _tiny(4)
+    lr = torch.rand(1, 2, 3, 8, 8)
+    with pytest.raises(ValueError, match="teacher_weight"):
+        model(lr, teacher=torch.rand(1, 2, 3, 32, 32), teacher_weight=1.5)
+    with pytest.raises(ValueError, match="does not match"):
+        model(lr, teacher=torch.rand(1, 2, 3, 16, 16), teacher_weight=0.5)
+
+
+def test_detach_memory_truncates_backpropagation_through_time() -> None:
+    """Same output; frame 2's loss no longer reaches frame 0 (its only path is the memory:
+    frame 2 reads the flow between frames 1 and 2)."""
+    model = _tiny(4)
+    lr = torch.rand(1, 3, 3, 8, 8, requires_grad=True)
+    full = model(lr).sr
+    (grad_full,) = torch.autograd.grad(full[:, 2].sum(), lr)
+    cut = model(lr, detach_memory=True).sr
+    (grad_cut,) = torch.autograd.grad(cut[:, 2].sum(), lr)
+    assert torch.equal(full.detach(), cut.detach())
+    assert grad_full[:, 0].abs().sum() > 0
+    assert torch.count_nonzero(grad_cut[:, 0]) == 0
+    assert torch.count_nonzero(grad_cut[:, 1]) > 0  # frame 1 still feeds frame 2's flow
