@@ -72,3 +72,18 @@ def test_smoke_demo_runs_every_stage(tmp_path: Path) -> None:
     again = subprocess.run([sys.executable, "-m", "frvsr.demo", "demo=smoke", f"out={out}"],
                            capture_output=True, text=True, env=env, timeout=120)
     assert again.returncode == 2 and "exists" in again.stderr.strip().splitlines()[-1]
+
+
+def test_concurrent_stages_relay_lines_and_name_the_failed_one(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from frvsr.demo.stages import Job, run_jobs
+    from frvsr.errors import StageError
+
+    ok = Job("ok", "platform", [], tmp_path)
+    results = run_jobs([ok, Job("also ok", "platform", ["--terse"], tmp_path)])
+    assert [r.name for r in results] == ["ok", "also ok"]
+    missing = tmp_path / "missing.json"
+    with pytest.raises(StageError, match=r"demo stage broken failed \(exit 2\).*missing.json"):
+        run_jobs([ok, Job("broken", "json.tool", [str(missing)], tmp_path)])
+    out = capsys.readouterr().out
+    assert "[demo] ok done" in out and "[demo] broken:" in out
