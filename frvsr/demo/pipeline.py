@@ -117,10 +117,11 @@ def run_demo(preset: Preset, out: Path, seed: int) -> dict[str, Any]:
     frvsr_steps = f"{k}+{preset.steps - k}" if k else str(preset.steps)
     if w:
         frvsr_steps += f" (+{w} flow-only)"
-    if "model/flow_net=dis" in preset.frvsr_overrides:
-        frvsr_steps += " (OpenCV DIS flow)"
-    if "model.detach_memory=true" in preset.pretrain_overrides:
-        frvsr_steps += " (truncated BPTT)"
+    how = [*(["OpenCV DIS flow"] if "model/flow_net=dis" in preset.frvsr_overrides else []),
+           *(["truncated BPTT"] if "model.detach_memory=true" in preset.pretrain_overrides
+             else [])]
+    if how:
+        frvsr_steps += f" ({', '.join(how)})"
     rows = [_row("bicubic", results["bicubic"], "-"),
             _row("sisr", results["sisr"], str(preset.steps)),
             _row("frvsr", results["frvsr"], frvsr_steps),
