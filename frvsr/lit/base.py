@@ -156,6 +156,8 @@ class GeneratorModule(L.LightningModule):
                       "teacher_weight": self.teacher_weight()}
         if self.recurrent and self.detach_memory:
             memory["detach_memory"] = True
+        if self.recurrent and self.memory_dropout > 0.0:
+            memory["memory_dropout"] = self.memory_dropout
         sr_all, out = self.generate(reconstruction_input(lr, self.pingpong_loss), **memory)
         sr = sr_all[:, : lr.shape[1]]
         terms = reconstruction_losses(
@@ -169,6 +171,7 @@ class GeneratorModule(L.LightningModule):
         return terms, sr, out
 
     detach_memory = False  # truncated BPTT in the training forward (SRModule option)
+    memory_dropout = 0.0  # random resets of the memory in the training forward (SRModule)
 
     def teacher_weight(self) -> float:
         """GT share of the memory in this iteration's training forward (`FRVSR.forward`);

@@ -36,6 +36,8 @@ class SRModule(GeneratorModule):
             net learns early to read its memory. 0 (default) is the paper's training.
         detach_memory: recurrent models only; no gradient through the previous estimate
             (truncated backpropagation through time). False (default) is the paper's.
+        memory_dropout: recurrent models only; probability that a clip's previous estimate
+            is zeroed at a frame (a random reset, as at a scene cut). 0 (default): never.
     """
 
     def __init__(
@@ -51,6 +53,7 @@ class SRModule(GeneratorModule):
         flow_warmup_steps: int = 0,
         teacher_forcing_steps: int = 0,
         detach_memory: bool = False,
+        memory_dropout: float = 0.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(generator=generator, flow_net=flow_net, scale=scale, **kwargs)
@@ -78,6 +81,9 @@ class SRModule(GeneratorModule):
             raise ConfigError(f"model.teacher_forcing_steps={teacher_forcing_steps} must be >= 0")
         self.teacher_forcing_steps = teacher_forcing_steps if self.recurrent else 0
         self.detach_memory = bool(detach_memory) and self.recurrent
+        if not 0.0 <= memory_dropout < 1.0:
+            raise ConfigError(f"model.memory_dropout={memory_dropout} must be in [0, 1)")
+        self.memory_dropout = float(memory_dropout) if self.recurrent else 0.0
 
     def teacher_weight(self) -> float:
         """1 - iteration / teacher_forcing_steps, clipped to [0, 1] (0 when off); counted

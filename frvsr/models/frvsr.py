@@ -107,6 +107,7 @@ class FRVSR(nn.Module):
         teacher: Tensor | None = None,
         teacher_weight: float = 0.0,
         detach_memory: bool = False,
+        memory_dropout: float = 0.0,
     ) -> FRVSROutput:
         """Run a whole clip ``lr: B,T,C,h,w`` (first frame with a zero previous estimate).
 
@@ -116,6 +117,9 @@ class FRVSR(nn.Module):
         ``sr[t-1]``. w = 0 (the default, and always at inference) is plain FRVSR.
         ``detach_memory=True`` stops gradients at the previous estimate (truncated
         backpropagation through time: each frame's loss trains the nets for that frame only).
+        ``memory_dropout`` p: each clip's previous estimate is zeroed at each frame with
+        probability p (drawn from torch's global generator), as at a scene cut: the SR net
+        keeps training its no-memory path and learns not to over-trust its memory.
 
         Raises:
             ValueError: ``lr`` is not ``B,T,C,h,w`` with C = ``num_channels``, or
@@ -128,6 +132,8 @@ class FRVSR(nn.Module):
         b, t, c, h, w = lr.shape
         if not 0.0 <= teacher_weight <= 1.0:
             raise ValueError(f"teacher_weight={teacher_weight} must be in [0, 1]")
+        if not 0.0 <= memory_dropout < 1.0:
+            raise ValueError(f"memory_dropout={memory_dropout} must be in [0, 1)")
         if teacher is not None and teacher.shape != (b, t, c, h * self.scale, w * self.scale):
             raise ValueError(f"FRVSR.forward: teacher {tuple(teacher.shape)} does not match "
                              f"the SR clip {(b, t, c, h * self.scale, w * self.scale)}")
@@ -138,6 +144,9 @@ class FRVSR(nn.Module):
             if teacher is not None and teacher_weight > 0.0:
                 previous = teacher_weight * teacher[:, i - 1] + (1.0 - teacher_weight) * previous
             estimate = self._warp_estimate(previous, flow[:, i - 1])
+            if memory_dropout > 0.0:
+                keep = torch.rand(b, 1, 1, 1, device=lr.device) >= memory_dropout
+                estimate = estimate * keep.to(estimate.dtype)
             sr_frames.append(self._sr(lr[:, i], estimate))
         return FRVSROutput(sr=torch.stack(sr_frames, dim=1), flow=flow, lr_warped=lr_warped)
 

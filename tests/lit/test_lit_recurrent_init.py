@@ -152,3 +152,18 @@ def test_detach_memory_reaches_the_training_forward(monkeypatch: pytest.MonkeyPa
                         lambda lr, **kw: seen.append(kw) or forward(lr, **kw))
     module.compute_losses(torch.rand(1, 2, 3, 8, 8), torch.rand(1, 2, 3, 32, 32))
     assert seen == [{"detach_memory": True}]
+
+
+def test_memory_dropout_reaches_the_training_forward(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[dict] = []
+    make = partial(SRModule, generator=partial(FRVSRNet, num_feat=8, num_block=1),
+                   flow_net=FNet(), scale=4, pixel_loss=PixelLoss(), flow_loss=FlowWarpLoss(),
+                   optimizer=partial(torch.optim.Adam, lr=1e-3))
+    module = make(memory_dropout=0.3)
+    forward = module.generator.forward
+    monkeypatch.setattr(module.generator, "forward",
+                        lambda lr, **kw: seen.append(kw) or forward(lr, **kw))
+    module.compute_losses(torch.rand(1, 2, 3, 8, 8), torch.rand(1, 2, 3, 32, 32))
+    assert seen == [{"memory_dropout": 0.3}]
+    with pytest.raises(ConfigError, match="memory_dropout"):
+        make(memory_dropout=1.0)

@@ -186,3 +186,21 @@ def test_detach_memory_truncates_backpropagation_through_time() -> None:
     assert grad_full[:, 0].abs().sum() > 0
     assert torch.count_nonzero(grad_cut[:, 0]) == 0
     assert torch.count_nonzero(grad_cut[:, 1]) > 0  # frame 1 still feeds frame 2's flow
+
+
+def test_memory_dropout_resets_some_clips_as_at_a_scene_cut() -> None:
+    """Each clip of frame t either keeps its memory (as the plain forward) or starts over
+    (as `step` with no state); p=0.5 over 16 clips gives both."""
+    model = _tiny(4)
+    lr = torch.rand(16, 2, 3, 8, 8)
+    with torch.no_grad():
+        plain = model(lr).sr[:, 1]
+        reset, _ = model.step(lr[:, 1], None)
+        torch.manual_seed(5)
+        dropped = model(lr, memory_dropout=0.5).sr[:, 1]
+    kept = [torch.allclose(dropped[i], plain[i], atol=1e-6) for i in range(16)]
+    zeroed = [torch.allclose(dropped[i], reset[i], atol=1e-6) for i in range(16)]
+    assert all(k != z for k, z in zip(kept, zeroed, strict=True))  # one or the other
+    assert 0 < sum(zeroed) < 16
+    with pytest.raises(ValueError, match="memory_dropout"):
+        model(lr, memory_dropout=1.0)
