@@ -119,7 +119,9 @@ def run_demo(preset: Preset, out: Path, seed: int) -> dict[str, Any]:
         frvsr_steps += f" (+{w} flow-only)"
     how = [*(["OpenCV DIS flow"] if "model/flow_net=dis" in preset.frvsr_overrides else []),
            *(["truncated BPTT"] if "model.detach_memory=true" in preset.pretrain_overrides
-             else [])]
+             else []),
+           *[f"teacher forcing {o.split('=')[1]} steps" for o in preset.pretrain_overrides
+             if o.startswith("model.teacher_forcing_steps=")]]
     if how:
         frvsr_steps += f" ({', '.join(how)})"
     rows = [_row("bicubic", results["bicubic"], "-"),
