@@ -56,6 +56,10 @@ class GeneratorModule(L.LightningModule):
     pixel_loss: PixelLoss
     flow_loss: FlowWarpLoss | None
     pingpong_loss: PingPongLoss | None
+    # The memory's training options (`memory_options`); SRModule sets them, the GAN stage
+    # trains as the paper does.
+    detach_memory: bool = False
+    memory_dropout: float = 0.0
 
     def __init__(
         self,
@@ -126,8 +130,8 @@ class GeneratorModule(L.LightningModule):
     def generate(self, lr: Tensor, net: nn.Module | None = None, **memory: Any
                  ) -> tuple[Tensor, Any]:
         """SR clip `B,T,C,H,W` and the raw output (FRVSROutput for recurrent models).
-        `memory`: training options of `FRVSR.forward` (teacher, teacher_weight,
-        detach_memory); ignored by single-frame generators."""
+        `memory`: training options of `FRVSR.forward` (`memory_options`); ignored by
+        single-frame generators."""
         if net is None:
             net = self._forward if self._forward is not None else self.generator
         if self.recurrent:
@@ -150,15 +154,8 @@ class GeneratorModule(L.LightningModule):
         output (`FRVSROutput`, None for single-frame generators).
         `lr: B,T,C,h,w`, `hr: B,T,C,H,W`.
         """
-        memory: dict[str, Any] = {}
-        if self.recurrent and self.teacher_weight() > 0.0:
-            memory = {"teacher": reconstruction_input(hr, self.pingpong_loss),
-                      "teacher_weight": self.teacher_weight()}
-        if self.recurrent and self.detach_memory:
-            memory["detach_memory"] = True
-        if self.recurrent and self.memory_dropout > 0.0:
-            memory["memory_dropout"] = self.memory_dropout
-        sr_all, out = self.generate(reconstruction_input(lr, self.pingpong_loss), **memory)
+        sr_all, out = self.generate(reconstruction_input(lr, self.pingpong_loss),
+                                    **self.memory_options(hr))
         sr = sr_all[:, : lr.shape[1]]
         terms = reconstruction_losses(
             sr, lr, hr, pixel_loss=self.pixel_loss, sr_all=sr_all,
@@ -170,13 +167,26 @@ class GeneratorModule(L.LightningModule):
         self._last_terms = terms
         return terms, sr, out
 
-    detach_memory = False  # truncated BPTT in the training forward (SRModule option)
-    memory_dropout = 0.0  # random resets of the memory in the training forward (SRModule)
-
     def teacher_weight(self) -> float:
         """GT share of the memory in this iteration's training forward (`FRVSR.forward`);
         0 here, scheduled by `SRModule(teacher_forcing_steps=)`."""
         return 0.0
+
+    def memory_options(self, hr: Tensor) -> dict[str, Any]:
+        """The memory's training options for `FRVSR.forward` this iteration (empty for
+        single-frame generators and for the paper's training): teacher forcing with the GT
+        clip `hr` (ping-pong extended like the input), truncated BPTT, memory dropout."""
+        if not self.recurrent:
+            return {}
+        options: dict[str, Any] = {}
+        if self.teacher_weight() > 0.0:
+            options.update(teacher=reconstruction_input(hr, self.pingpong_loss),
+                           teacher_weight=self.teacher_weight())
+        if self.detach_memory:
+            options["detach_memory"] = True
+        if self.memory_dropout > 0.0:
+            options["memory_dropout"] = self.memory_dropout
+        return options
 
     # ---- non-finite losses -----------------------------------------------------------
     def skip_nonfinite(self, terms: dict[str, Tensor], loss: Tensor, what: str = "loss") -> bool:
