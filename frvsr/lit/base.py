@@ -179,9 +179,10 @@ class GeneratorModule(L.LightningModule):
         if not self.recurrent:
             return {}
         options: dict[str, Any] = {}
-        if self.teacher_weight() > 0.0:
+        weight = self.teacher_weight()
+        if weight > 0.0:
             options.update(teacher=reconstruction_input(hr, self.pingpong_loss),
-                           teacher_weight=self.teacher_weight())
+                           teacher_weight=weight)
         if self.detach_memory:
             options["detach_memory"] = True
         if self.memory_dropout > 0.0:

@@ -102,6 +102,9 @@ def lr_warping_error(lr: Tensor, flows: Tensor) -> float:
     return float(((warped - lr[1:].float()) ** 2).mean())
 
 
+_REFERENCE_DIS = DISFlow()  # one OpenCV object for every pair (built on first use)
+
+
 def classical_flows(curr: Tensor, prev: Tensor) -> dict[str, Tensor]:
     """Backward flows ``N,2,h,w`` (LR pixels, FNet's convention) of frame pairs ``N,3,h,w``
     in [0,1] from OpenCV: ``dis`` (``frvsr.models.DISFlow``, the same flow a
@@ -110,7 +113,7 @@ def classical_flows(curr: Tensor, prev: Tensor) -> dict[str, Tensor]:
     curr, prev = curr.cpu().float(), prev.cpu().float()
     flows: dict[str, Tensor] = {}
     with contextlib.suppress(ValueError):  # DIS on frames under 12 px: no value
-        flows["dis"] = DISFlow()(curr, prev)
+        flows["dis"] = _REFERENCE_DIS(curr, prev)
     pairs = [farneback(to_gray_u8(c), to_gray_u8(p)) for c, p in zip(curr, prev, strict=True)]
     flows["farneback"] = torch.from_numpy(np.stack(pairs)).permute(0, 3, 1, 2).float()
     return flows

@@ -16,12 +16,38 @@ from frvsr.demo.table import MethodRow, demo_table
 from frvsr.errors import ConfigError
 
 
-def test_presets_give_both_backbones_the_same_updates() -> None:
-    for preset in PRESETS.values():
-        k = preset.frvsr_from_sisr
-        frvsr_backbone_updates = k + (preset.steps - k)  # sisr leg + FRVSR's own steps
-        assert frvsr_backbone_updates == preset.steps
-        assert 0 <= k < preset.steps
+def _max_steps(args: list[str]) -> int:
+    return int(next(a for a in args if a.startswith("trainer.max_steps=")).split("=")[1])
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_presets_give_both_backbones_the_same_training(
+        name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commands `train_all` gives the frame-by-frame and FRVSR runs (nothing is run):
+    the same seed, data, clip and crop overrides, and the same number of backbone updates
+    (FRVSR started from the frame-by-frame run at step K trains steps - K more; its flow
+    warm-up adds flow-only steps)."""
+    from frvsr.demo import pipeline, stages
+
+    legs: list[list[str]] = []
+    jobs: list[stages.Job] = []
+    monkeypatch.setattr(stages, "train", lambda name, run_dir, args: legs.append(args))
+    monkeypatch.setattr(stages, "run_jobs", lambda given: jobs.extend(given) or [])
+    monkeypatch.setattr(stages, "last_checkpoint", lambda run: run / "last.ckpt")
+    monkeypatch.setattr(pipeline, "_copy", lambda src, dst: dst)
+    preset = PRESETS[name]
+    pipeline.train_all(preset, tmp_path, seed=7)
+    sisr, frvsr = jobs
+    k, w = preset.frvsr_from_sisr, preset.flow_warmup
+    assert _max_steps(sisr.args) == preset.steps
+    assert _max_steps(frvsr.args) == preset.steps - k + w
+    if k:
+        assert _max_steps(legs[0]) == k and f"model.init_from={tmp_path / 'sisr'}" in " ".join(
+            frvsr.args)
+    shared = {"seed=7", "data.seed=7", *preset.overrides, *preset.pixel_overrides}
+    assert shared <= set(sisr.args) and shared <= set(frvsr.args)
+    assert "experiment=sisr" in sisr.args and "experiment=pretrain" in frvsr.args
+    assert not any(a.startswith("model.") for a in sisr.args if a not in shared)
 
 
 def test_unknown_preset_is_a_one_line_error() -> None:

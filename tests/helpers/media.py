@@ -55,3 +55,16 @@ def panning_gt(root: Path, frames: int = 4, height: int = 32, width: int = 40,
         frame = (255 * big[:, frames - t: frames - t + width]).astype(np.uint8)
         cv2.imwrite(str(clip / name.format(t=t)), frame)
     return root / "gt"
+
+
+def noise_video(path: Path, n: int = 6, size: tuple[int, int] = (16, 16), seed: int = 0) -> Path:
+    """An H.264 `path` of `n` random RGB frames of `size` (h, w): a valid input of no
+    particular content, for the bad-input tests. Makes the parent folder."""
+    import numpy as np
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    with VideoWriter(path, 25, preset="ultrafast") as out:
+        for _ in range(n):
+            out.write(rng.integers(0, 256, (*size, 3), dtype=np.uint8))
+    return path

@@ -13,16 +13,13 @@ from frvsr.io.images import write_png
 from frvsr.io.video import VideoWriter
 from frvsr.upscale import main
 from tests.helpers.generators import save_checkpoint, tiny_srresnet
+from tests.helpers.media import noise_video
 
 FAST = ["preset=ultrafast", "progress=false"]
 
 
-def _clip(path: Path, n: int = 12, size: tuple[int, int] = (24, 32)) -> Path:
-    rng = np.random.default_rng(0)
-    with VideoWriter(path, 25, preset="ultrafast") as w:
-        for _ in range(n):
-            w.write(rng.integers(0, 256, (*size, 3), dtype=np.uint8))
-    return path
+def _clip(path: Path, n: int = 12) -> Path:
+    return noise_video(path, n=n, size=(24, 32), seed=0)
 
 
 def _truncated(tmp: Path) -> Path:

@@ -155,7 +155,8 @@ def test_teacher_forcing_feeds_the_gt_frame_as_memory() -> None:
         assert torch.equal(model(lr, teacher=hr, teacher_weight=0.0).sr, plain)
         forced = model(lr, teacher=hr, teacher_weight=1.0).sr
         for t in (1, 2):
-            expected, _ = model.step(lr[:, t], FRVSRState(lr_prev=lr[:, t - 1], sr_prev=hr[:, t - 1]))
+            state = FRVSRState(lr_prev=lr[:, t - 1], sr_prev=hr[:, t - 1])
+            expected, _ = model.step(lr[:, t], state)
             assert torch.allclose(forced[:, t], expected, atol=1e-6)
         assert torch.equal(forced[:, 0], plain[:, 0])  # the first frame has no memory
         half = model(lr, teacher=hr, teacher_weight=0.5).sr

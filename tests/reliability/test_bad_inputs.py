@@ -24,6 +24,7 @@ import torch
 from frvsr.io.images import read_image, write_png
 from frvsr.io.video import VideoWriter
 from tests.helpers.generators import save_checkpoint, tiny_frvsr, tiny_srresnet
+from tests.helpers.media import noise_video
 
 REPO = Path(__file__).resolve().parents[2]
 ENOSPC_SHIM = Path(__file__).resolve().parent / "enospc"
@@ -78,13 +79,8 @@ def _truncated_frame(t: Path, ext: str) -> Path:
     return root
 
 
-def _video(path: Path, n: int = 6, size: tuple[int, int] = (16, 16)) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(1)
-    with VideoWriter(path, 25, preset="ultrafast") as w:
-        for _ in range(n):
-            w.write(rng.integers(0, 256, (*size, 3), dtype=np.uint8))
-    return path
+def _video(path: Path) -> Path:
+    return noise_video(path, n=6, size=(16, 16), seed=1)
 
 
 def _size_change_video(t: Path) -> Path:
