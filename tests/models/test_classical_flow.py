@@ -72,3 +72,21 @@ def test_full_resolution_dis_aligns_lr_frames_better_and_alike_on_crops() -> Non
     assert (on_crop - whole_fine[crop])[..., 4:-4, 4:-4].abs().mean() < 0.1
     with pytest.raises(ValueError, match="finest_scale"):
         DISFlow(finest_scale=-1)
+
+
+def test_padding_lets_small_crops_find_larger_motions() -> None:
+    """A 24 px crop is too small for DIS's coarse pyramid levels: unpadded it misses a 9 px
+    pan; with a 40 px replicated border (pyramid levels as on a whole frame) it finds it. The flow keeps the crop's size."""
+    clip = _pan(size=24, shift=9)
+    curr, prev = clip[1:], clip[:-1]
+    padded, bare = DISFlow(pad=40), DISFlow()
+    assert bare.pad == 0
+    flow = padded(curr, prev)
+    assert flow.shape == (1, 2, 24, 24)
+    bare_flow = bare(curr, prev)
+    assert abs(float(flow[:, 0, 6:-6, 6:-6].median()) - 9.0) < 0.5
+    assert abs(float(bare_flow[:, 0, 6:-6, 6:-6].median()) - 9.0) > 2.0
+    assert _warp_error(flow, curr, prev, m=6) < 0.5 * _warp_error(bare_flow, curr, prev, m=6)
+    assert copy.deepcopy(padded).pad == 40
+    with pytest.raises(ValueError, match="pad"):
+        DISFlow(pad=-1)
