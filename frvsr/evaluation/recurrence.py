@@ -11,6 +11,9 @@ before PSNR-Y, as the scored SR frames are. The result file's ``recurrence`` ent
 - ``lr_warping_error``: mean over clips of the per-clip mean over frame pairs within shots
   of the LR warping error (MSE, RGB in [0,1]) with the model's flow, zero flow, OpenCV DIS
   and Farneback (null for DIS on LR frames under 12 px, which it refuses);
+- ``lr_motion``: mean over clips of the per-clip mean over frame pairs of the median and
+  90th percentile DIS flow magnitude (LR px per frame) and of the share of pixels moving
+  under 0.1 LR px (``frvsr.metrics.recurrence.motion_statistics``; null without DIS);
 - ``clips``: the same per clip (``gain_per_frame`` in frame order).
 """
 from __future__ import annotations
@@ -25,14 +28,17 @@ import torch
 from frvsr.evaluation.clips import keyed_like, list_clips, read_frame, to_tensor
 from frvsr.evaluation.generate import CutResets, _lr_frames, _ShotTracker
 from frvsr.metrics.fidelity import psnr_y
-from frvsr.metrics.recurrence import classical_flows, lr_warping_error
+from frvsr.metrics.recurrence import classical_flows, lr_warping_error, motion_statistics
 
 FLOWS = ("model", "zero", "dis", "farneback")
+MOTION = ("median_px", "p90_px", "still_share")
 CONVENTION = (
     "recurrence gain: PSNR-Y (8-bit SR) with the warped previous estimate minus with it "
     "zeroed at every frame, same weights; frame index restarts at each shot. LR warping "
     "error: MSE (RGB in [0,1]) between LR frame t and frame t-1 warped onto it (bilinear, "
-    "border padding) with the model's flow, zero flow, OpenCV DIS (medium) and Farneback"
+    "border padding) with the model's flow, zero flow, OpenCV DIS (medium) and Farneback. "
+    "LR motion: median and 90th percentile of the DIS flow magnitude (LR px per frame) and "
+    "the share of pixels under 0.1 px, per frame pair, averaged over pairs and clips"
 )
 
 
@@ -40,14 +46,20 @@ def _quantise(x: torch.Tensor) -> torch.Tensor:
     return (x.clamp(0.0, 1.0) * 255.0).round() / 255.0
 
 
-def _pair_errors(model: torch.nn.Module, lr_t: torch.Tensor, lr_prev: torch.Tensor
-                 ) -> dict[str, float]:
-    """LR warping error of one pair (``1,3,h,w`` each) with the four flows."""
+def _pair_diagnostics(model: torch.nn.Module, lr_t: torch.Tensor, lr_prev: torch.Tensor
+                      ) -> tuple[dict[str, float], dict[str, float] | None]:
+    """LR warping error of one pair (``1,3,h,w`` each) with the four flows, and the pair's
+    motion statistics from the DIS flow (None where DIS refuses the frames)."""
     pair = torch.cat([lr_prev, lr_t]).cpu().float()
     flows = {"model": model.flow_net(lr_t, lr_prev).cpu(),
              "zero": torch.zeros(1, 2, *lr_t.shape[-2:]),
              **classical_flows(lr_t, lr_prev)}
-    return {name: lr_warping_error(pair, flow) for name, flow in flows.items()}
+    motion = motion_statistics(flows["dis"]) if "dis" in flows else None
+    return {name: lr_warping_error(pair, flow) for name, flow in flows.items()}, motion
+
+
+def _means(values: dict[str, list[float]], keys: tuple[str, ...]) -> dict[str, float | None]:
+    return {k: float(np.mean(values[k])) if values.get(k) else None for k in keys}
 
 
 @torch.no_grad()
@@ -59,6 +71,7 @@ def clip_diagnostics(model: torch.nn.Module, frames: Any, gt_paths: list[Path], 
     gains: list[float] = []
     index: list[int] = []
     errors: dict[str, list[float]] = defaultdict(list)
+    motion: dict[str, list[float]] = defaultdict(list)
     state, lr_prev, i = None, None, 0
     for t, (gt_path, lr_t) in enumerate(zip(gt_paths, frames, strict=True)):
         lr_t = lr_t.to(device)
@@ -72,12 +85,13 @@ def clip_diagnostics(model: torch.nn.Module, frames: Any, gt_paths: list[Path], 
         gains.append(with_mem - alone if np.isfinite(with_mem) and np.isfinite(alone) else 0.0)
         index.append(i)
         if lr_prev is not None:
-            for key, value in _pair_errors(model, lr_t, lr_prev).items():
-                errors[key].append(value)
+            pair_errors, pair_motion = _pair_diagnostics(model, lr_t, lr_prev)
+            for key, value in [*pair_errors.items(), *(pair_motion or {}).items()]:
+                (errors if key in FLOWS else motion)[key].append(value)
         state, lr_prev, i = new_state, lr_t, i + 1
     return {"gain_db": float(np.mean(gains)), "gain_per_frame": gains, "frame_index": index,
-            "lr_warping_error": {k: float(np.mean(errors[k])) if errors[k] else None
-                                 for k in FLOWS}}
+            "lr_warping_error": _means(errors, FLOWS),
+            "lr_motion": _means(motion, MOTION) if motion else None}
 
 
 def recurrence_diagnostics(model: torch.nn.Module, gt: Path, lr: Path | None, scale: int,
@@ -108,10 +122,12 @@ def recurrence_diagnostics(model: torch.nn.Module, gt: Path, lr: Path | None, sc
         clips[name] = found
     pairs = {k: [c["lr_warping_error"][k] for c in clips.values()
                  if c["lr_warping_error"][k] is not None] for k in FLOWS}
+    moved = {k: [c["lr_motion"][k] for c in clips.values() if c["lr_motion"]] for k in MOTION}
     return {
         "gain_db": float(np.mean([c["gain_db"] for c in clips.values()])),
         "gain_by_frame_index": [float(np.mean(by_index[i])) for i in sorted(by_index)],
-        "lr_warping_error": {k: float(np.mean(v)) if v else None for k, v in pairs.items()},
+        "lr_warping_error": _means(pairs, FLOWS),
+        "lr_motion": _means(moved, MOTION) if moved["median_px"] else None,
         "clips": clips,
         "convention": CONVENTION,
     }

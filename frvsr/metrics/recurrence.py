@@ -13,6 +13,11 @@ Farneback flows on the same frames. A flow net that learned motion lands between
 flow (no alignment) and the classical flows (or below them). This is the LR warping error
 that FRVSR's flow loss minimises (Sajjadi et al. 2018, eq. 3), not the HR E_warp of
 ``frvsr.metrics.temporal`` (Lai et al. 2018).
+
+*LR motion* (``motion_statistics``): how far the content moves between LR frames (OpenCV
+DIS flow magnitude in LR px per frame). A memory can only add detail where frames sample
+the scene at other sub-pixel positions and the flow follows the motion: on a still shot it
+holds nothing new, on large motions alignment fails. It puts a recurrence gain in context.
 """
 from __future__ import annotations
 
@@ -100,6 +105,25 @@ def lr_warping_error(lr: Tensor, flows: Tensor) -> float:
         raise ValueError("LR warping error needs at least 2 frames")
     warped = flow_warp(lr[:-1].float(), flows.float())
     return float(((warped - lr[1:].float()) ** 2).mean())
+
+
+STILL_PX = 0.1  # LR px per frame: below this a pixel counts as still
+
+
+def motion_statistics(flow: Tensor) -> dict[str, float]:
+    """Median and 90th percentile of the per-pixel magnitude of backward flows ``N,2,h,w``
+    (LR px per frame, over all pixels of all N pairs) and the share of pixels moving less
+    than ``STILL_PX``: ``{"median_px", "p90_px", "still_share"}``.
+
+    Raises:
+        ValueError: ``flow`` is not ``N,2,h,w`` with N >= 1.
+    """
+    if flow.dim() != 4 or flow.shape[1] != 2 or flow.shape[0] == 0:
+        raise ValueError(f"motion_statistics expects N,2,h,w flows, got {tuple(flow.shape)}")
+    magnitude = flow.float().norm(dim=1).flatten()
+    return {"median_px": float(magnitude.median()),
+            "p90_px": float(torch.quantile(magnitude, 0.9)),
+            "still_share": float((magnitude < STILL_PX).float().mean())}
 
 
 _REFERENCE_DIS = DISFlow()  # one OpenCV object for every pair (built on first use)

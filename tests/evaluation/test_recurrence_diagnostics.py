@@ -30,19 +30,26 @@ def test_recurrent_results_carry_the_diagnostics(tmp_path: Path, capsys) -> None
     ckpt = save_checkpoint(tmp_path / "f.ckpt", tiny_frvsr())
     result = _evaluate(tmp_path, ckpt, gt, "report=true")
     rec = result["recurrence"]
-    assert set(rec) >= {"gain_db", "gain_by_frame_index", "lr_warping_error", "clips",
-                        "convention"}
+    assert set(rec) >= {"gain_db", "gain_by_frame_index", "lr_warping_error", "lr_motion",
+                        "clips", "convention"}
     assert len(rec["gain_by_frame_index"]) == 5 and rec["gain_by_frame_index"][0] == 0.0
     assert set(rec["lr_warping_error"]) == {"model", "zero", "dis", "farneback"}
     assert rec["lr_warping_error"]["dis"] < rec["lr_warping_error"]["zero"]  # it pans
     assert rec["clips"]["c"]["gain_db"] == pytest.approx(rec["gain_db"])
+    # GT pans 1 px per frame: 0.25 LR px per frame, hardly a pixel still
+    motion = rec["lr_motion"]
+    assert motion == rec["clips"]["c"]["lr_motion"]
+    assert 0.1 < motion["median_px"] < 0.5 and motion["p90_px"] >= motion["median_px"]
+    assert motion["still_share"] < 0.5
     out = capsys.readouterr().out
     lines = out.splitlines()
     start = next(i for i, ln in enumerate(lines) if ln.startswith("recurrence gain"))
     block = lines[start:next(i for i, ln in enumerate(lines) if ln.startswith("results:"))]
     assert "DIS" in " ".join(block) and all(len(ln) <= 80 for ln in block), block
+    assert f"LR motion (DIS): median {motion['median_px']:.2f}" in " ".join(block)
     html = (tmp_path / "r" / "results.html").read_text()
     assert "Does the model use its memory?" in html and "OpenCV DIS" in html
+    assert "LR motion median / p90" in html
 
 
 def test_a_model_with_zero_memory_weights_gains_nothing(tmp_path: Path) -> None:

@@ -76,7 +76,8 @@ def test_full_resolution_dis_aligns_lr_frames_better_and_alike_on_crops() -> Non
 
 def test_padding_lets_small_crops_find_larger_motions() -> None:
     """A 24 px crop is too small for DIS's coarse pyramid levels: unpadded it misses a 9 px
-    pan; with a 40 px replicated border (pyramid levels as on a whole frame) it finds it. The flow keeps the crop's size."""
+    pan; with a 40 px replicated border (pyramid levels as on a whole frame) it finds it.
+    The flow keeps the crop's size."""
     clip = _pan(size=24, shift=9)
     curr, prev = clip[1:], clip[:-1]
     padded, bare = DISFlow(pad=40), DISFlow()
