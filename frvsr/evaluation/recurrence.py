@@ -86,8 +86,10 @@ def clip_diagnostics(model: torch.nn.Module, frames: Any, gt_paths: list[Path], 
         index.append(i)
         if lr_prev is not None:
             pair_errors, pair_motion = _pair_diagnostics(model, lr_t, lr_prev)
-            for key, value in [*pair_errors.items(), *(pair_motion or {}).items()]:
-                (errors if key in FLOWS else motion)[key].append(value)
+            for key, value in pair_errors.items():
+                errors[key].append(value)
+            for key, value in (pair_motion or {}).items():
+                motion[key].append(value)
         state, lr_prev, i = new_state, lr_t, i + 1
     return {"gain_db": float(np.mean(gains)), "gain_per_frame": gains, "frame_index": index,
             "lr_warping_error": _means(errors, FLOWS),
