@@ -13,7 +13,8 @@ before PSNR-Y, as the scored SR frames are. The result file's ``recurrence`` ent
   and Farneback (null for DIS on LR frames under 12 px, which it refuses);
 - ``lr_motion``: mean over clips of the per-clip mean over frame pairs of the median and
   90th percentile DIS flow magnitude (LR px per frame) and of the share of pixels moving
-  under 0.1 LR px (``frvsr.metrics.recurrence.motion_statistics``; null without DIS);
+  under ``STILL_PX`` = 0.1 LR px (``frvsr.metrics.recurrence.motion_statistics``; null
+  without DIS);
 - ``clips``: the same per clip (``gain_per_frame`` in frame order).
 """
 from __future__ import annotations
@@ -28,7 +29,12 @@ import torch
 from frvsr.evaluation.clips import keyed_like, list_clips, read_frame, to_tensor
 from frvsr.evaluation.generate import CutResets, _lr_frames, _ShotTracker
 from frvsr.metrics.fidelity import psnr_y
-from frvsr.metrics.recurrence import classical_flows, lr_warping_error, motion_statistics
+from frvsr.metrics.recurrence import (
+    STILL_PX,
+    classical_flows,
+    lr_warping_error,
+    motion_statistics,
+)
 
 FLOWS = ("model", "zero", "dis", "farneback")
 MOTION = ("median_px", "p90_px", "still_share")
@@ -38,7 +44,7 @@ CONVENTION = (
     "error: MSE (RGB in [0,1]) between LR frame t and frame t-1 warped onto it (bilinear, "
     "border padding) with the model's flow, zero flow, OpenCV DIS (medium) and Farneback. "
     "LR motion: median and 90th percentile of the DIS flow magnitude (LR px per frame) and "
-    "the share of pixels under 0.1 px, per frame pair, averaged over pairs and clips"
+    f"the share of pixels under {STILL_PX} px, per frame pair, averaged over pairs and clips"
 )
 
 
