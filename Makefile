@@ -28,8 +28,7 @@ install: $(STAMP)
 
 # The first command: frame-by-frame and FRVSR runs of one backbone, GAN fine-tuning, the
 # comparison on the held-out shot and the learning curve (python -m frvsr.demo --help).
-# The default trains 4800 updates per model (about 35 minutes on 2 cores: what FRVSR needs to
-# beat its backbone); DEMO=quick trains 600 (within 15 minutes, FRVSR not yet ahead);
+# DEMO=quick halves the steps; DEMO=long trains 4x as long (2400 updates, about 20 minutes);
 # DEMO=smoke is the CI size (proves it runs, not what it reaches).
 DEMO ?= default
 train: $(STAMP)

@@ -1,6 +1,5 @@
-"""``python -m frvsr.demo [demo=default|quick|smoke] [seed=1234] [out=<folder>]``: the
-first command (`make train`: 4800 updates, about 35 minutes on 2 CPU cores;
-`make train DEMO=quick`: 600 updates, within 15 minutes).
+"""``python -m frvsr.demo [demo=default|quick|long|smoke] [seed=1234] [out=<folder>]``: the
+first command (`make train`, `make train DEMO=quick`, `make train DEMO=long`).
 
 Trains the same backbone frame by frame (`experiment=sisr`) and as FRVSR
 (`experiment=pretrain`), fine-tunes FRVSR with the GAN losses (`experiment=gan`), scores

@@ -51,7 +51,7 @@ def test_presets_give_both_backbones_the_same_training(
 
 
 def test_unknown_preset_is_a_one_line_error() -> None:
-    with pytest.raises(ConfigError, match="choose one of default, quick, smoke"):
+    with pytest.raises(ConfigError, match="choose one of default, quick, long, smoke"):
         get_preset("huge")
 
 
