@@ -7,6 +7,11 @@ a step (with the warped previous estimate, and with it zeroed) are rounded to 8 
 before PSNR-Y, as the scored SR frames are. The result file's ``recurrence`` entry:
 
 - ``gain_db``: mean over clips of the per-clip mean gain (dB);
+- ``psnr_y_no_memory``: mean over clips of the per-clip mean PSNR-Y (dB) of the same
+  weights with the previous estimate zeroed at every frame (frames of infinite PSNR-Y
+  left out): set against a frame-by-frame model of the same backbone, FRVSR minus frame
+  by frame = (this minus frame by frame) + the gain, so a user sees whether a small lead
+  is a memory that adds little or a single-frame path that gave up capacity to read it;
 - ``gain_by_frame_index``: mean gain at frame index i within a shot, over all shots;
 - ``lr_warping_error``: mean over clips of the per-clip mean over frame pairs within shots
   of the LR warping error (MSE, RGB in [0,1]) with the model's flow, zero flow, OpenCV DIS
@@ -64,6 +69,11 @@ def _pair_diagnostics(model: torch.nn.Module, lr_t: torch.Tensor, lr_prev: torch
     return {name: lr_warping_error(pair, flow) for name, flow in flows.items()}, motion
 
 
+def _mean_or_none(values: list[float | None]) -> float | None:
+    found = [v for v in values if v is not None]
+    return float(np.mean(found)) if found else None
+
+
 def _means(values: dict[str, list[float]], keys: tuple[str, ...]) -> dict[str, float | None]:
     return {k: float(np.mean(values[k])) if values.get(k) else None for k in keys}
 
@@ -75,6 +85,7 @@ def clip_diagnostics(model: torch.nn.Module, frames: Any, gt_paths: list[Path], 
     """Gain per frame and mean LR warping errors of one clip (``frames`` yields ``1,3,h,w``
     LR frames in [0,1], after showing each to ``shots``)."""
     gains: list[float] = []
+    alone_db: list[float] = []
     index: list[int] = []
     errors: dict[str, list[float]] = defaultdict(list)
     motion: dict[str, list[float]] = defaultdict(list)
@@ -89,6 +100,8 @@ def clip_diagnostics(model: torch.nn.Module, frames: Any, gt_paths: list[Path], 
         with_mem = psnr_y(_quantise(sr_mem[0].cpu().float()), gt, crop_border)
         alone = psnr_y(_quantise(sr_alone[0].cpu().float()), gt, crop_border)
         gains.append(with_mem - alone if np.isfinite(with_mem) and np.isfinite(alone) else 0.0)
+        if np.isfinite(alone):
+            alone_db.append(alone)
         index.append(i)
         if lr_prev is not None:
             pair_errors, pair_motion = _pair_diagnostics(model, lr_t, lr_prev)
@@ -97,7 +110,9 @@ def clip_diagnostics(model: torch.nn.Module, frames: Any, gt_paths: list[Path], 
             for key, value in (pair_motion or {}).items():
                 motion[key].append(value)
         state, lr_prev, i = new_state, lr_t, i + 1
-    return {"gain_db": float(np.mean(gains)), "gain_per_frame": gains, "frame_index": index,
+    return {"gain_db": float(np.mean(gains)),
+            "psnr_y_no_memory": float(np.mean(alone_db)) if alone_db else None,
+            "gain_per_frame": gains, "frame_index": index,
             "lr_warping_error": _means(errors, FLOWS),
             "lr_motion": _means(motion, MOTION) if motion else None}
 
@@ -133,6 +148,7 @@ def recurrence_diagnostics(model: torch.nn.Module, gt: Path, lr: Path | None, sc
     moved = {k: [c["lr_motion"][k] for c in clips.values() if c["lr_motion"]] for k in MOTION}
     return {
         "gain_db": float(np.mean([c["gain_db"] for c in clips.values()])),
+        "psnr_y_no_memory": _mean_or_none([c["psnr_y_no_memory"] for c in clips.values()]),
         "gain_by_frame_index": [float(np.mean(by_index[i])) for i in sorted(by_index)],
         "lr_warping_error": _means(pairs, FLOWS),
         "lr_motion": _means(moved, MOTION) if moved["median_px"] else None,

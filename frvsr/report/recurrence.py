@@ -51,14 +51,16 @@ def recurrence_lines(result: dict[str, Any], prefix: str = "") -> list[str]:
         return []
     curve = rec.get("gain_by_frame_index") or []
     shown = ", ".join(f"{g:+.2f}" for g in curve[:6]) + (", ..." if len(curve) > 6 else "")
+    alone = rec.get("psnr_y_no_memory")
+    without = f", {alone:.2f} dB without" if alone is not None else ""
     text = (f"{prefix}recurrence gain {rec['gain_db']:+.3f} dB (PSNR-Y with the previous estimate "
-            f"minus with it zeroed; by frame index in a shot: {shown}). LR warping error "
+            f"minus with it zeroed{without}; by frame index in a shot: {shown}). LR warping error "
             f"x1e-3: {_flows(rec)}. The model {verdict(rec)}.{_motion(rec)}")
     return textwrap.wrap(text, WIDTH)
 
 
 def _flow_table(results: list[dict[str, Any]]) -> str:
-    header = ["method", "recurrence gain (dB) \u2191"] + [
+    header = ["method", "recurrence gain (dB) \u2191", "PSNR-Y without memory (dB)"] + [
         f"{FLOW_LABELS[k]} (x1e-3) \u2193" for k in FLOW_LABELS] + [
         "LR motion median / p90 (px per frame)", "still pixels"]
     rows = []
@@ -68,7 +70,9 @@ def _flow_table(results: list[dict[str, Any]]) -> str:
         m = rec.get("lr_motion")
         motion = ([f"{m['median_px']:.2f} / {m['p90_px']:.2f}", f"{100 * m['still_share']:.0f}%"]
                   if m else ["-", "-"])
-        rows.append([r["method"], f"{rec['gain_db']:+.3f}"] + [
+        alone = rec.get("psnr_y_no_memory")
+        rows.append([r["method"], f"{rec['gain_db']:+.3f}",
+                     "-" if alone is None else f"{alone:.2f}"] + [
             "-" if errors.get(k) is None else f"{errors[k] * 1e3:.3f}" for k in FLOW_LABELS]
             + motion)
     return html_table(header, rows)
@@ -76,7 +80,11 @@ def _flow_table(results: list[dict[str, Any]]) -> str:
 
 EXPLAIN = ("<p class='note'>Recurrence gain: PSNR-Y of the model as run (the warped previous "
            "estimate fed to every step) minus PSNR-Y of the same weights with the previous "
-           "estimate zeroed at every frame; frame 0 of a shot gains 0 by construction. LR "
+           "estimate zeroed at every frame; frame 0 of a shot gains 0 by construction. PSNR-Y "
+           "without memory: those same weights' PSNR-Y with the estimate zeroed; against a "
+           "frame-by-frame model of the same backbone, FRVSR minus frame by frame = (without "
+           "memory minus frame by frame) + the gain: a small lead can be a memory that adds "
+           "little or a single-frame path that gave up capacity to read its memory. LR "
            "warping error: MSE (RGB in [0,1], shown x1e-3) between LR frame t and frame t-1 "
            "warped onto it; a flow net that learned motion lands well below zero flow, near "
            "the classical flows. LR motion: median and 90th percentile of the DIS flow "

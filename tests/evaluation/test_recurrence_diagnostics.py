@@ -36,6 +36,10 @@ def test_recurrent_results_carry_the_diagnostics(tmp_path: Path, capsys) -> None
     assert set(rec["lr_warping_error"]) == {"model", "zero", "dis", "farneback"}
     assert rec["lr_warping_error"]["dis"] < rec["lr_warping_error"]["zero"]  # it pans
     assert rec["clips"]["c"]["gain_db"] == pytest.approx(rec["gain_db"])
+    # the same weights without memory: the scored PSNR-Y minus the gain, per frame alike
+    assert rec["psnr_y_no_memory"] == pytest.approx(
+        result["mean_over_clips"]["psnr_y"] - rec["gain_db"], abs=1e-6)
+    assert rec["clips"]["c"]["psnr_y_no_memory"] == pytest.approx(rec["psnr_y_no_memory"])
     # GT pans 1 px per frame: 0.25 LR px per frame, hardly a pixel still
     motion = rec["lr_motion"]
     assert motion == rec["clips"]["c"]["lr_motion"]
@@ -50,6 +54,8 @@ def test_recurrent_results_carry_the_diagnostics(tmp_path: Path, capsys) -> None
     html = (tmp_path / "r" / "results.html").read_text()
     assert "Does the model use its memory?" in html and "OpenCV DIS" in html
     assert "LR motion median / p90" in html
+    assert "PSNR-Y without memory" in html and f"{rec['psnr_y_no_memory']:.2f}" in html
+    assert f"{rec['psnr_y_no_memory']:.2f} dB without" in " ".join(block)
 
 
 def test_a_model_with_zero_memory_weights_gains_nothing(tmp_path: Path) -> None:
