@@ -60,7 +60,7 @@ def recurrence_lines(result: dict[str, Any], prefix: str = "") -> list[str]:
 
 
 def _flow_table(results: list[dict[str, Any]]) -> str:
-    header = ["method", "recurrence gain (dB) \u2191", "PSNR-Y without memory (dB)"] + [
+    header = ["method", "recurrence gain (dB) \u2191", "PSNR-Y without memory (dB) \u2191"] + [
         f"{FLOW_LABELS[k]} (x1e-3) \u2193" for k in FLOW_LABELS] + [
         "LR motion median / p90 (px per frame)", "still pixels"]
     rows = []
