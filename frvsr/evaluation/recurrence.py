@@ -25,6 +25,7 @@ before PSNR-Y, as the scored SR frames are. The result file's ``recurrence`` ent
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -69,13 +70,14 @@ def _pair_diagnostics(model: torch.nn.Module, lr_t: torch.Tensor, lr_prev: torch
     return {name: lr_warping_error(pair, flow) for name, flow in flows.items()}, motion
 
 
-def _mean_or_none(values: list[float | None]) -> float | None:
+def _mean_or_none(values: Sequence[float | None]) -> float | None:
+    """Mean of the values that are not None; None when none is."""
     found = [v for v in values if v is not None]
     return float(np.mean(found)) if found else None
 
 
 def _means(values: dict[str, list[float]], keys: tuple[str, ...]) -> dict[str, float | None]:
-    return {k: float(np.mean(values[k])) if values.get(k) else None for k in keys}
+    return {k: _mean_or_none(values.get(k, [])) for k in keys}
 
 
 @torch.no_grad()
@@ -111,7 +113,7 @@ def clip_diagnostics(model: torch.nn.Module, frames: Any, gt_paths: list[Path], 
                 motion[key].append(value)
         state, lr_prev, i = new_state, lr_t, i + 1
     return {"gain_db": float(np.mean(gains)),
-            "psnr_y_no_memory": float(np.mean(alone_db)) if alone_db else None,
+            "psnr_y_no_memory": _mean_or_none(alone_db),
             "gain_per_frame": gains, "frame_index": index,
             "lr_warping_error": _means(errors, FLOWS),
             "lr_motion": _means(motion, MOTION) if motion else None}
