@@ -41,3 +41,6 @@ def test_progress_and_comparison_text() -> None:
                         {"psnr_y": 28.37, "tof": 0.80, "tflicker": 1.0})
     assert line == ("PSNR-Y 29.82 vs 28.37 dB (+1.45, better) | tOF 0.620 vs 0.800 "
                     "(-0.180, better) | tFlicker 1.000 vs 1.000 (+0.000, same)")
+    recurrent = compare_line({"psnr_y": 29.82, "recurrence_gain": 0.123,
+                              "psnr_y_no_memory": 29.697}, {"psnr_y": 28.37})
+    assert recurrent.endswith("| recurrence gain +0.12 dB | 29.70 dB without memory")

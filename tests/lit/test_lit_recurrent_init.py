@@ -93,7 +93,8 @@ def test_flow_warmup_needs_the_flow_loss() -> None:
 
 def test_validation_logs_the_recurrence_gain(tmp_path: Path) -> None:
     """A recurrent module's validation metrics hold `recurrence_gain` (0 when its memory
-    channels are zero: the FRVSR started from a single-frame run)."""
+    channels are zero: the FRVSR started from a single-frame run) and `psnr_y_no_memory`
+    (then equal to its PSNR-Y)."""
     sisr = _module(FRVSRNet, recurrent=False)
     frvsr = _module(FRVSRNet, recurrent=True)
     resolve_init(frvsr, str(_save(sisr, tmp_path / "s.ckpt")), tmp_path)
@@ -101,10 +102,13 @@ def test_validation_logs_the_recurrence_gain(tmp_path: Path) -> None:
     batch = {"lr": torch.rand(1, 3, 3, 16, 16), "hr": torch.rand(1, 3, 3, 64, 64),
              "key": ["c"]}
     frvsr.validation_step(batch, 0)
-    assert abs(frvsr._val_metrics[0]["recurrence_gain"]) < 1e-6
+    logged = frvsr._val_metrics[0]
+    assert abs(logged["recurrence_gain"]) < 1e-6
+    assert logged["psnr_y_no_memory"] == pytest.approx(logged["psnr_y"], abs=1e-6)
     sisr.on_validation_epoch_start()
     sisr.validation_step(batch, 0)
     assert "recurrence_gain" not in sisr._val_metrics[0]
+    assert "psnr_y_no_memory" not in sisr._val_metrics[0]
 
 
 def test_teacher_forcing_schedule_falls_linearly_after_the_flow_warmup() -> None:
