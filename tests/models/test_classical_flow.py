@@ -7,6 +7,7 @@ from functools import partial
 import pytest
 import torch
 
+from frvsr.data.degradations import degrade
 from frvsr.errors import ConfigError
 from frvsr.inference.onnx_export import graph_module
 from frvsr.models import FRVSR, DISFlow, FRVSRNet
@@ -91,3 +92,32 @@ def test_padding_lets_small_crops_find_larger_motions() -> None:
     assert copy.deepcopy(padded).pad == 40
     with pytest.raises(ValueError, match="pad"):
         DISFlow(pad=-1)
+
+
+def test_upscaled_dis_finds_sub_pixel_pans_of_bd_footage_more_precisely() -> None:
+    """A smooth HR texture panned by (3, 1) HR px, both frames BD x4 degraded and 8-bit
+    (the demo's LR frames): the true LR flow is (0.75, 0.25) px. DIS on frames enlarged
+    x2 finds it at least twice as precisely as DIS on the LR frames (measured: end-point
+    error ~0.006 against ~0.023 LR px); the flow keeps the LR size, also with padding."""
+    g = torch.Generator().manual_seed(0)
+    hr = torch.nn.functional.interpolate(torch.rand(1, 3, 36, 88, generator=g), size=(288, 704),
+                                         mode="bicubic").clamp(0, 1)
+    prev, curr = hr[..., 8:264, 20:660], hr[..., 9:265, 23:663]
+
+    def lr(x: torch.Tensor) -> torch.Tensor:
+        return (degrade(x, 4, "bd_tecogan").clamp(0, 1) * 255).round() / 255
+
+    true = torch.tensor([0.75, 0.25]).view(1, 2, 1, 1)
+    lr_curr, lr_prev = lr(curr), lr(prev)
+    coarse, fine = DISFlow()(lr_curr, lr_prev), DISFlow(upscale=2)(lr_curr, lr_prev)
+    assert fine.shape == coarse.shape == (1, 2, 64, 160)
+
+    def epe(flow: torch.Tensor) -> float:
+        return float((flow - true)[..., 6:-6, 6:-6].norm(dim=1).mean())
+
+    assert epe(fine) < 0.5 * epe(coarse)
+    both = DISFlow(pad=8, upscale=2)
+    assert both(lr_curr, lr_prev).shape == (1, 2, 64, 160)
+    assert copy.deepcopy(both).upscale == 2
+    with pytest.raises(ValueError, match="upscale"):
+        DISFlow(upscale=0)
