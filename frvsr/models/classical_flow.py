@@ -100,21 +100,20 @@ class DISFlow(nn.Module):
             self._dis = cv2.DISOpticalFlow.create(self.PRESETS[self.preset])
             self._dis.setFinestScale(self.finest_scale)
         curr, prev = _gray_u8(self._padded(lr_curr)), _gray_u8(self._padded(lr_prev))
-        flows = np.stack([self._calc(c, p) for c, p in zip(curr, prev, strict=True)])
+        flows = np.stack([self._calc(self._dis, c, p) for c, p in zip(curr, prev, strict=True)])
         flow = torch.from_numpy(flows).permute(0, 3, 1, 2)
         h, w = lr_curr.shape[-2:]
         flow = flow[..., self.pad:self.pad + h, self.pad:self.pad + w]
         return flow.contiguous().to(lr_curr.device, lr_curr.dtype)
 
-    def _calc(self, curr: np.ndarray, prev: np.ndarray) -> np.ndarray:
+    def _calc(self, dis: cv2.DISOpticalFlow, curr: np.ndarray, prev: np.ndarray) -> np.ndarray:
         """One ``h,w`` uint8 pair -> its ``h,w,2`` float32 flow in (padded) LR pixels."""
-        assert self._dis is not None
         k = self.upscale
         if k == 1:
-            return self._dis.calc(curr, prev, None)
+            return dis.calc(curr, prev, None)
         h, w = curr.shape
         big = [cv2.resize(f, (w * k, h * k), interpolation=cv2.INTER_CUBIC) for f in (curr, prev)]
-        flow = self._dis.calc(big[0], big[1], None)
+        flow = dis.calc(big[0], big[1], None)
         return cv2.resize(flow, (w, h), interpolation=cv2.INTER_AREA) / np.float32(k)
 
     def _padded(self, frames: Tensor) -> Tensor:
