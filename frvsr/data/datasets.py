@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import torch
 from PIL import Image
 from torch import Tensor
@@ -34,6 +35,7 @@ from torch.utils.data import Dataset
 from frvsr.data.clips import Clip
 from frvsr.data.degradations import check_degradation, degrade
 from frvsr.data.errors import DataError
+from frvsr.data.pans import SyntheticPan, draw_offsets
 from frvsr.data.robust import ExtraDegradations
 from frvsr.data.transforms import (
     ClipAugment,
@@ -102,6 +104,37 @@ class _ClipReader:
         hr = hr[..., s * ly : s * (ly + ph), s * lx : s * (lx + pw)]
         return lr, hr
 
+    def read_pan(
+        self,
+        clip: Clip,
+        frame: int,
+        box: tuple[int, int, int, int],
+        offsets: np.ndarray,
+        pad: int,
+        aug: ClipAugment | None = None,
+    ) -> tuple[Tensor, Tensor]:
+        """A synthetic pan (`frvsr.data.pans`): (lr T,3,ph,pw, hr T,3,s*ph,s*pw) where HR frame
+        t is the region of HR frame `frame` under the LR box moved by `offsets[t]` (dy, dx HR
+        px, each within `pad` HR px). The caller keeps the box `pad` HR px plus the
+        degradation margin inside the frame."""
+        s = self.scale
+        y, x, ph, pw = box
+        rows = slice(s * (y - _MARGIN) - pad, s * (y + ph + _MARGIN) + pad)
+        cols = slice(s * (x - _MARGIN) - pad, s * (x + pw + _MARGIN) + pad)
+        region = to_float_tensor(clip.read_hr(frame, frame + 1, rows, cols))[0]
+        hh, hw = s * (ph + 2 * _MARGIN), s * (pw + 2 * _MARGIN)
+        hr = torch.stack(
+            [region[:, pad + dy : pad + dy + hh, pad + dx : pad + dx + hw] for dy, dx in offsets]
+        )
+        if aug is not None:  # the margin is the same on every side, so the crop stays centred
+            hr = apply_augment(hr, aug)
+            if aug.rot90:
+                ph, pw = pw, ph
+        lr = degrade(hr, s, self.degradation).clamp_(0.0, 1.0)
+        lr = lr[..., _MARGIN : _MARGIN + ph, _MARGIN : _MARGIN + pw]
+        hr = hr[..., s * _MARGIN : s * (_MARGIN + ph), s * _MARGIN : s * (_MARGIN + pw)]
+        return lr, hr
+
     def _read_pair(
         self, clip: Clip, start: int, stop: int, box: tuple[int, int, int, int]
     ) -> tuple[Tensor, Tensor]:
@@ -136,9 +169,16 @@ class TrainClipDataset(Dataset):
         stride: int = 1,
         extra: ExtraDegradations | None = None,
         skip_bad: bool = False,
+        pan: SyntheticPan | None = None,
     ) -> None:
         self.reader = _ClipReader(clips, scale, degradation)
         self.extra = extra
+        if pan is not None and any(c.lr is not None for c in self.reader.clips):
+            raise DataError(
+                f"{self.reader.clips[0].location}: data.synthetic_pan degrades HR frames on the "
+                "fly but this source has LR files; set data.synthetic_pan=null"
+            )
+        self.pan = pan
         # An unreadable frame: False stops with its path (DataError); True replaces the
         # window by the next readable one and reports it in the item's `skipped` entry.
         self.skip_bad = skip_bad
@@ -207,6 +247,9 @@ class TrainClipDataset(Dataset):
         clip = self.reader.clips[ci]
         h, w = self._checked_size(clip)
         p = self.lr_patch
+        # Drawn only when configured, so runs without pans keep their exact samples.
+        if self.pan is not None and rng.random() < self.pan.prob:
+            return self._pan_item(rng, clip, start, h, w)
         if p:
             y, x = draw_crop(rng, h, w, p)
             box = (y, x, p, p)
@@ -217,6 +260,27 @@ class TrainClipDataset(Dataset):
         if self.extra is not None:  # drawn after the crop and flips: their draws stay unchanged
             lr = self.extra(lr, rng)
         return {"lr": lr, "hr": hr, "key": f"{clip.key}/{start:05d}"}
+
+    def _pan_item(self, rng: np.random.Generator, clip: Clip, start: int, h: int, w: int) -> Item:
+        """A synthetic pan over the window's first frame (`frvsr.data.pans`)."""
+        assert self.pan is not None
+        s, t = self.reader.scale, self.num_frames
+        border = _MARGIN + -(-self.pan.extent(t) // s)  # LR px kept free around the crop
+        ph, pw = (self.lr_patch, self.lr_patch) if self.lr_patch else (h, w)
+        if ph + 2 * border > h or pw + 2 * border > w:
+            raise DataError(
+                f"{clip.location}: frames of {w}x{h} LR px leave no room for a synthetic pan "
+                f"of {t} frames at max_speed={self.pan.max_speed} around a {pw}x{ph} crop; "
+                "lower data.synthetic_pan.max_speed or data.lr_patch, or set a data.lr_patch"
+            )
+        y, x = draw_crop(rng, h - 2 * border, w - 2 * border, ph)  # square: lr_patch is set
+        offsets = draw_offsets(rng, t, self.pan.max_speed)
+        aug = draw_augment(rng, self.augment, square=ph == pw)
+        pad = s * (border - _MARGIN)
+        lr, hr = self.reader.read_pan(clip, start, (y + border, x + border, ph, pw), offsets, pad, aug)
+        if self.extra is not None:
+            lr = self.extra(lr, rng)
+        return {"lr": lr, "hr": hr, "key": f"{clip.key}/{start:05d}/pan"}
 
 
 class EvalClipDataset(Dataset):

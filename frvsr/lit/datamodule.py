@@ -26,6 +26,7 @@ from frvsr.data.clips import Clip
 from frvsr.data.datasets import EvalClipDataset, TrainClipDataset
 from frvsr.data.degradations import check_degradation
 from frvsr.data.errors import DataError
+from frvsr.data.pans import SyntheticPan
 from frvsr.data.robust import ExtraDegradations
 from frvsr.data.sampler import EpochSampler
 from frvsr.data.video_io import CachedVideo
@@ -78,7 +79,8 @@ def _worker_init(_: int) -> None:
 class VideoDataModule(LightningDataModule):
     """Clips from `train` / `val` / `test` sources, degraded on the fly (or LR files).
     `skip_bad=True` skips training windows holding an unreadable frame (counted, warned)
-    instead of stopping with the frame's path."""
+    instead of stopping with the frame's path. `synthetic_pan` replaces a share of the
+    training windows by slow pans over one HR frame (`frvsr.data.pans`)."""
 
     def __init__(
         self,
@@ -99,6 +101,7 @@ class VideoDataModule(LightningDataModule):
         pin_memory: bool = False,
         extra_degradations: ExtraDegradations | None = None,
         skip_bad: bool = False,
+        synthetic_pan: SyntheticPan | None = None,
     ) -> None:
         super().__init__()
         if not isinstance(skip_bad, bool):
@@ -107,8 +110,8 @@ class VideoDataModule(LightningDataModule):
         # count them (True; frvsr.callbacks.bad_frames reports the count).
         self.skip_bad = skip_bad
         check_degradation(scale, degradation)
-        self.save_hyperparameters(ignore=["train", "val", "test", "extra_degradations"])
-        self.extra_degradations = extra_degradations
+        self.save_hyperparameters(ignore=["train", "val", "test", "extra_degradations", "synthetic_pan"])
+        self.extra_degradations, self.synthetic_pan = extra_degradations, synthetic_pan
         self.train_source, self.val_source, self.test_source = train, val, test
         self.scale, self.degradation = scale, degradation
         self.num_frames, self.lr_patch, self.seed = num_frames, lr_patch, seed
@@ -139,6 +142,7 @@ class VideoDataModule(LightningDataModule):
                 stride=self.window_stride,
                 extra=self.extra_degradations,
                 skip_bad=self.skip_bad,
+                pan=self.synthetic_pan,
             )
             if len(self.train_set) < self.batch_size:  # drop_last would leave no batch at all
                 raise DataError(

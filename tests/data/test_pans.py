@@ -1,0 +1,99 @@
+"""Synthetic pans (frvsr.data.pans): exact shifts of one HR frame, degraded like any frame."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from hydra import compose, initialize_config_dir
+from hydra.utils import instantiate
+
+from frvsr.data.datasets import TrainClipDataset
+from frvsr.data.degradations import degrade
+from frvsr.data.errors import DataError
+from frvsr.data.pans import SyntheticPan, draw_offsets
+from frvsr.io.images import to_float_tensor
+from frvsr.lit.datamodule import VideoDataModule
+
+CONF = Path(__file__).resolve().parents[2] / "conf" / "data"
+_PAN = "synthetic_pan={_target_:frvsr.data.pans.SyntheticPan,prob:1.0,max_speed:2.0}"
+
+
+def _sample(overrides: list[str]) -> VideoDataModule:
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        cfg = compose(config_name="sample", overrides=["num_workers=0", *overrides])
+    dm = instantiate(cfg)
+    dm.prepare_data()
+    dm.setup("fit")
+    return dm
+
+
+def test_offsets_are_a_constant_velocity_pan() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        d = draw_offsets(rng, 10, 2.0)
+        assert d.shape == (10, 2) and d.dtype == np.int64 and (d[0] == 0).all()
+        assert np.abs(d).max() <= SyntheticPan(max_speed=2.0).extent(10)
+        steps = np.diff(d, axis=0)
+        assert np.abs(steps).max() <= 2 and np.ptp(steps, axis=0).max() <= 1  # rounding only
+
+
+def test_bad_settings_are_one_line_errors() -> None:
+    with pytest.raises(DataError, match="prob"):
+        SyntheticPan(prob=1.5)
+    with pytest.raises(DataError, match="max_speed"):
+        SyntheticPan(max_speed=0.0)
+
+
+def test_pan_frames_are_shifted_crops_of_one_degraded_frame() -> None:
+    """Frame t of a pan is HR frame `start` moved by the drawn offset; LR is that crop
+    degraded exactly as degrading the whole frame and cropping would give."""
+    dm = _sample(["num_frames=5", "lr_patch=24", "augment=false", _PAN])
+    ds: TrainClipDataset = dm.train_set
+    clip = ds.reader.clips[0]
+    full_hr = to_float_tensor(clip.read_hr(0, 300))  # every frame of the embedded footage
+    full_lr = degrade(full_hr[:, :, : 4 * (full_hr.shape[2] // 4), : 4 * (full_hr.shape[3] // 4)],
+                      4, "bd_tecogan").clamp(0, 1)
+    for index in (0, 17, 90):
+        item = ds[(3, index)]
+        _, start = ds.windows[index]
+        assert item["key"].endswith("/pan")
+        lr, hr = item["lr"], item["hr"]
+        assert lr.shape == (5, 3, 24, 24) and hr.shape == (5, 3, 96, 96)
+        # Find each HR frame inside the source frame: an exact match, one per frame.
+        src = full_hr[start]
+        found = []
+        for t in range(5):
+            hit = (src.unfold(1, 96, 1).unfold(2, 96, 1)[0, :, :, 0, 0] == hr[t, 0, 0, 0])
+            ys, xs = hit.nonzero(as_tuple=True)
+            match = [(int(y), int(x)) for y, x in zip(ys, xs)
+                     if torch.equal(src[:, y : y + 96, x : x + 96], hr[t])]
+            assert len(match) >= 1
+            found.append(match[0])
+        steps = np.diff(np.array(found), axis=0)
+        assert np.ptp(steps, axis=0).max() <= 1  # constant velocity up to rounding
+        # A frame whose HR crop starts on the LR grid is the whole degraded frame's crop.
+        for t, (y, x) in enumerate(found):
+            if y % 4 == 0 and x % 4 == 0:
+                ref = full_lr[start, :, y // 4 : y // 4 + 24, x // 4 : x // 4 + 24]
+                assert torch.allclose(lr[t], ref, atol=1e-5)
+
+
+def test_pans_are_reproducible_and_off_by_default() -> None:
+    plain = _sample(["num_frames=5", "lr_patch=24"]).train_set
+    assert plain.pan is None and not plain[(0, 5)]["key"].endswith("/pan")
+    half = _sample(["num_frames=5", "lr_patch=24",
+                    _PAN.replace("prob:1.0", "prob:0.5")]).train_set
+    keys = [half[(1, i)]["key"].endswith("/pan") for i in range(60)]
+    assert 15 < sum(keys) < 45
+    a, b = half[(1, 7)], half[(1, 7)]
+    assert a["key"] == b["key"] and torch.equal(a["lr"], b["lr"])
+
+
+def test_pan_too_large_for_the_frame_names_the_fix() -> None:
+    ds = _sample(["num_frames=10", "lr_patch=60",
+                  _PAN.replace("max_speed:2.0", "max_speed:8.0")]).train_set
+    with pytest.raises(DataError, match="lower data.synthetic_pan.max_speed"):
+        ds[(0, 0)]
