@@ -277,7 +277,8 @@ class TrainClipDataset(Dataset):
         offsets = draw_offsets(rng, t, self.pan.max_speed)
         aug = draw_augment(rng, self.augment, square=ph == pw)
         pad = s * (border - _MARGIN)
-        lr, hr = self.reader.read_pan(clip, start, (y + border, x + border, ph, pw), offsets, pad, aug)
+        box = (y + border, x + border, ph, pw)
+        lr, hr = self.reader.read_pan(clip, start, box, offsets, pad, aug)
         if self.extra is not None:
             lr = self.extra(lr, rng)
         return {"lr": lr, "hr": hr, "key": f"{clip.key}/{start:05d}/pan"}

@@ -110,7 +110,9 @@ class VideoDataModule(LightningDataModule):
         # count them (True; frvsr.callbacks.bad_frames reports the count).
         self.skip_bad = skip_bad
         check_degradation(scale, degradation)
-        self.save_hyperparameters(ignore=["train", "val", "test", "extra_degradations", "synthetic_pan"])
+        self.save_hyperparameters(
+            ignore=["train", "val", "test", "extra_degradations", "synthetic_pan"]
+        )
         self.extra_degradations, self.synthetic_pan = extra_degradations, synthetic_pan
         self.train_source, self.val_source, self.test_source = train, val, test
         self.scale, self.degradation = scale, degradation

@@ -68,7 +68,7 @@ def test_pan_frames_are_shifted_crops_of_one_degraded_frame() -> None:
         for t in range(5):
             hit = (src.unfold(1, 96, 1).unfold(2, 96, 1)[0, :, :, 0, 0] == hr[t, 0, 0, 0])
             ys, xs = hit.nonzero(as_tuple=True)
-            match = [(int(y), int(x)) for y, x in zip(ys, xs)
+            match = [(int(y), int(x)) for y, x in zip(ys, xs, strict=True)
                      if torch.equal(src[:, y : y + 96, x : x + 96], hr[t])]
             assert len(match) >= 1
             found.append(match[0])
