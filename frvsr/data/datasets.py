@@ -173,10 +173,11 @@ class TrainClipDataset(Dataset):
     ) -> None:
         self.reader = _ClipReader(clips, scale, degradation)
         self.extra = extra
-        if pan is not None and any(c.lr is not None for c in self.reader.clips):
+        with_lr = [c for c in self.reader.clips if c.lr is not None]
+        if pan is not None and with_lr:
             raise DataError(
-                f"{self.reader.clips[0].location}: data.synthetic_pan degrades HR frames on the "
-                "fly but this source has LR files; set data.synthetic_pan=null"
+                f"{with_lr[0].location}: data.synthetic_pan degrades HR frames on the fly but "
+                f"clip {with_lr[0].key!r} has LR files; set data.synthetic_pan=null"
             )
         self.pan = pan
         # An unreadable frame: False stops with its path (DataError); True replaces the
@@ -206,6 +207,8 @@ class TrainClipDataset(Dataset):
                     "lower num_frames or remove the clip"
                 )
             self._checked_size(clip)  # one header read per clip: fail at setup, not in a worker
+            if self.pan is not None:
+                self._pan_border(clip)
             out += found
         return out
 
@@ -247,8 +250,8 @@ class TrainClipDataset(Dataset):
         clip = self.reader.clips[ci]
         h, w = self._checked_size(clip)
         p = self.lr_patch
-        # Drawn only when configured, so runs without pans keep their exact samples.
-        if self.pan is not None and rng.random() < self.pan.prob:
+        # Drawn only when pans are on, so runs without them keep their exact samples.
+        if self.pan is not None and self.pan.prob > 0.0 and rng.random() < self.pan.prob:
             return self._pan_item(rng, clip, start, h, w)
         if p:
             y, x = draw_crop(rng, h, w, p)
@@ -261,21 +264,31 @@ class TrainClipDataset(Dataset):
             lr = self.extra(lr, rng)
         return {"lr": lr, "hr": hr, "key": f"{clip.key}/{start:05d}"}
 
-    def _pan_item(self, rng: np.random.Generator, clip: Clip, start: int, h: int, w: int) -> Item:
-        """A synthetic pan over the window's first frame (`frvsr.data.pans`)."""
+    def _pan_border(self, clip: Clip) -> int:
+        """LR px kept free around a pan's crop (degradation margin + the pan's extent);
+        a DataError naming the fix when the clip's frames have no room for it."""
         assert self.pan is not None
-        s, t = self.reader.scale, self.num_frames
-        border = _MARGIN + -(-self.pan.extent(t) // s)  # LR px kept free around the crop
-        ph, pw = (self.lr_patch, self.lr_patch) if self.lr_patch else (h, w)
-        if ph + 2 * border > h or pw + 2 * border > w:
+        s, t, p = self.reader.scale, self.num_frames, self.lr_patch
+        border = _MARGIN + -(-self.pan.extent(t) // s)
+        h, w = self.reader.lr_size(clip)
+        if not p or p + 2 * border > min(h, w):
+            crop = f"a {p}x{p} crop" if p else "whole frames (data.lr_patch=null)"
             raise DataError(
                 f"{clip.location}: frames of {w}x{h} LR px leave no room for a synthetic pan "
-                f"of {t} frames at max_speed={self.pan.max_speed} around a {pw}x{ph} crop; "
-                "lower data.synthetic_pan.max_speed or data.lr_patch, or set a data.lr_patch"
+                f"of {t} frames at max_speed={self.pan.max_speed} around {crop}; lower "
+                "data.synthetic_pan.max_speed, data.num_frames or data.lr_patch"
             )
-        y, x = draw_crop(rng, h - 2 * border, w - 2 * border, ph)  # square: lr_patch is set
+        return border
+
+    def _pan_item(self, rng: np.random.Generator, clip: Clip, start: int, h: int, w: int) -> Item:
+        """A synthetic pan over the window's first frame (`frvsr.data.pans`)."""
+        assert self.pan is not None and self.lr_patch  # _pan_border checked both at setup
+        s, t, p = self.reader.scale, self.num_frames, self.lr_patch
+        border = self._pan_border(clip)
+        y, x = draw_crop(rng, h - 2 * border, w - 2 * border, p)
         offsets = draw_offsets(rng, t, self.pan.max_speed)
-        aug = draw_augment(rng, self.augment, square=ph == pw)
+        aug = draw_augment(rng, self.augment, square=True)
+        ph = pw = p
         pad = s * (border - _MARGIN)
         box = (y + border, x + border, ph, pw)
         lr, hr = self.reader.read_pan(clip, start, box, offsets, pad, aug)

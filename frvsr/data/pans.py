@@ -6,7 +6,7 @@ recurrent SR net sees a memory that is often misplaced. Slow sub-pixel motion, w
 memory of earlier frames carries the most detail a single LR frame lacks, is rare in
 those shots. A synthetic pan is exact and trackable: frame t is the HR region of one frame
 shifted by a whole number of HR px, ``d_t = round(t * v)`` with a constant velocity ``v``
-drawn per clip (HR px per frame, each axis uniform in ``[-max_speed, max_speed]``), then
+drawn per window (HR px per frame, each axis uniform in ``[-max_speed, max_speed]``), then
 degraded like any other HR frame. Whole HR px shifts are sub-pixel LR shifts under x4, and
 cropping HR introduces no resampling blur. This is the multi-frame shift model of classical
 multi-image super-resolution (Irani & Peleg 1991; Farsiu et al. 2004, "Fast and robust

@@ -14,6 +14,7 @@ from frvsr.data.datasets import TrainClipDataset
 from frvsr.data.degradations import degrade
 from frvsr.data.errors import DataError
 from frvsr.data.pans import SyntheticPan, draw_offsets
+from frvsr.data.transforms import sample_rng
 from frvsr.io.images import to_float_tensor
 from frvsr.lit.datamodule import VideoDataModule
 
@@ -47,43 +48,69 @@ def test_bad_settings_are_one_line_errors() -> None:
         SyntheticPan(max_speed=0.0)
 
 
-def test_pan_frames_are_shifted_crops_of_one_degraded_frame() -> None:
-    """Frame t of a pan is HR frame `start` moved by the drawn offset; LR is that crop
-    degraded exactly as degrading the whole frame and cropping would give."""
+def _replayed_offsets(ds: TrainClipDataset, epoch: int, index: int) -> np.ndarray:
+    """The offsets `TrainClipDataset` draws for (epoch, index): the pan decision, the crop's
+    two integers, then the velocity (the order of `_item` and `_pan_item`)."""
+    rng = sample_rng(ds.seed, epoch, index)
+    rng.random()
+    rng.integers(0, 2), rng.integers(0, 2)
+    return draw_offsets(rng, ds.num_frames, ds.pan.max_speed)
+
+
+def _locate(src: torch.Tensor, crop: torch.Tensor) -> tuple[int, int]:
+    """Top-left of the one place where `crop` (3,P,P) sits bit-exactly inside `src`."""
+    p = crop.shape[-1]
+    hit = src.unfold(1, p, 1).unfold(2, p, 1)[0, :, :, 0, 0] == crop[0, 0, 0]
+    ys, xs = hit.nonzero(as_tuple=True)
+    match = [(int(y), int(x)) for y, x in zip(ys, xs, strict=True)
+             if torch.equal(src[:, y : y + p, x : x + p], crop)]
+    assert len(match) == 1
+    return match[0]
+
+
+def test_pan_frames_are_the_drawn_shifts_of_one_degraded_frame() -> None:
+    """Frame t of a pan is HR frame `start` moved by exactly the drawn offset; LR is that crop
+    degraded as degrading the whole frame and cropping would give."""
     dm = _sample(["num_frames=5", "lr_patch=24", "augment=false", _PAN])
     ds: TrainClipDataset = dm.train_set
     clip = ds.reader.clips[0]
     full_hr = to_float_tensor(clip.read_hr(0, 300))  # every frame of the embedded footage
-    full_lr = degrade(full_hr[:, :, : 4 * (full_hr.shape[2] // 4), : 4 * (full_hr.shape[3] // 4)],
-                      4, "bd_tecogan").clamp(0, 1)
-    for index in (0, 17, 90):
+    full_lr = degrade(full_hr, 4, "bd_tecogan").clamp(0, 1)
+    moved = 0
+    for index in (0, 17, 90, 133):
         item = ds[(3, index)]
         _, start = ds.windows[index]
         assert item["key"].endswith("/pan")
         lr, hr = item["lr"], item["hr"]
         assert lr.shape == (5, 3, 24, 24) and hr.shape == (5, 3, 96, 96)
-        # Find each HR frame inside the source frame: an exact match, one per frame.
-        src = full_hr[start]
-        found = []
-        for t in range(5):
-            hit = (src.unfold(1, 96, 1).unfold(2, 96, 1)[0, :, :, 0, 0] == hr[t, 0, 0, 0])
-            ys, xs = hit.nonzero(as_tuple=True)
-            match = [(int(y), int(x)) for y, x in zip(ys, xs, strict=True)
-                     if torch.equal(src[:, y : y + 96, x : x + 96], hr[t])]
-            assert len(match) >= 1
-            found.append(match[0])
-        steps = np.diff(np.array(found), axis=0)
-        assert np.ptp(steps, axis=0).max() <= 1  # constant velocity up to rounding
-        # A frame whose HR crop starts on the LR grid is the whole degraded frame's crop.
+        found = np.array([_locate(full_hr[start], hr[t]) for t in range(5)])
+        offsets = _replayed_offsets(ds, 3, index)
+        assert (found - found[0] == offsets).all()
+        moved += int(np.abs(offsets).max() > 0)
+        # Where the HR crop starts on the LR grid, LR is the whole degraded frame's crop.
         for t, (y, x) in enumerate(found):
             if y % 4 == 0 and x % 4 == 0:
                 ref = full_lr[start, :, y // 4 : y // 4 + 24, x // 4 : x // 4 + 24]
                 assert torch.allclose(lr[t], ref, atol=1e-5)
+    assert moved >= 3
+
+
+def test_augmented_pans_keep_lr_and_hr_aligned() -> None:
+    """Flips, rotations and reversal act on HR before the degradation: away from the crop's
+    border, LR equals the degraded HR crop (flipping after BD would shift its grid)."""
+    ds = _sample(["num_frames=5", "lr_patch=24", "augment=true", _PAN]).train_set
+    for index in range(12):
+        item = ds[(0, index)]
+        lr, hr = item["lr"], item["hr"]
+        inner = degrade(hr, 4, "bd_tecogan").clamp(0, 1)[..., 3:-3, 3:-3]
+        assert torch.allclose(lr[..., 3:-3, 3:-3], inner, atol=1e-5), index
 
 
 def test_pans_are_reproducible_and_off_by_default() -> None:
     plain = _sample(["num_frames=5", "lr_patch=24"]).train_set
     assert plain.pan is None and not plain[(0, 5)]["key"].endswith("/pan")
+    never = _sample(["num_frames=5", "lr_patch=24", _PAN.replace("prob:1.0", "prob:0.0")])
+    assert torch.equal(never.train_set[(0, 5)]["lr"], plain[(0, 5)]["lr"])  # same draws
     half = _sample(["num_frames=5", "lr_patch=24",
                     _PAN.replace("prob:1.0", "prob:0.5")]).train_set
     keys = [half[(1, i)]["key"].endswith("/pan") for i in range(60)]
@@ -92,8 +119,13 @@ def test_pans_are_reproducible_and_off_by_default() -> None:
     assert a["key"] == b["key"] and torch.equal(a["lr"], b["lr"])
 
 
-def test_pan_too_large_for_the_frame_names_the_fix() -> None:
-    ds = _sample(["num_frames=10", "lr_patch=60",
-                  _PAN.replace("max_speed:2.0", "max_speed:8.0")]).train_set
-    with pytest.raises(DataError, match="lower data.synthetic_pan.max_speed"):
-        ds[(0, 0)]
+def test_room_for_the_pan_is_checked_at_setup() -> None:
+    """68 LR rows, T=10 at up to 2 HR px per frame: 18 HR px = 5 LR px of pan plus a 3 px
+    degradation margin on each side leave room for crops of 52 px, not 53."""
+    fast = _PAN  # prob 1, up to 2 HR px per frame
+    ds = _sample(["num_frames=10", "lr_patch=52", fast]).train_set
+    assert ds[(0, 0)]["lr"].shape == (10, 3, 52, 52)
+    with pytest.raises(DataError, match="lower data.synthetic_pan.max_speed, data.num_frames"):
+        _sample(["num_frames=10", "lr_patch=53", fast])
+    with pytest.raises(DataError, match="no room for a synthetic pan"):
+        _sample(["num_frames=10", "lr_patch=null", fast])
