@@ -180,6 +180,8 @@ class TrainClipDataset(Dataset):
                 f"clip {with_lr[0].key!r} has LR files; set data.synthetic_pan=null"
             )
         self.pan = pan
+        # LR px kept free around a pan's crop: the degradation margin plus the pan's extent.
+        self._pan_border = 0 if pan is None else _MARGIN + -(-pan.extent(num_frames) // scale)
         # An unreadable frame: False stops with its path (DataError); True replaces the
         # window by the next readable one and reports it in the item's `skipped` entry.
         self.skip_bad = skip_bad
@@ -208,7 +210,7 @@ class TrainClipDataset(Dataset):
                 )
             self._checked_size(clip)  # one header read per clip: fail at setup, not in a worker
             if self.pan is not None:
-                self._pan_border(clip)
+                self._check_pan_room(clip)
             out += found
         return out
 
@@ -250,51 +252,47 @@ class TrainClipDataset(Dataset):
         clip = self.reader.clips[ci]
         h, w = self._checked_size(clip)
         p = self.lr_patch
+        key = f"{clip.key}/{start:05d}"
         # Drawn only when pans are on, so runs without them keep their exact samples.
         if self.pan is not None and self.pan.prob > 0.0 and rng.random() < self.pan.prob:
-            return self._pan_item(rng, clip, start, h, w)
-        if p:
-            y, x = draw_crop(rng, h, w, p)
-            box = (y, x, p, p)
+            lr, hr = self._read_pan(rng, clip, start, h, w)
+            key += "/pan"
         else:
-            box = (0, 0, h, w)
-        aug = draw_augment(rng, self.augment, square=box[2] == box[3])
-        lr, hr = self.reader.read(clip, start, start + self.num_frames, box, aug)
+            if p:
+                y, x = draw_crop(rng, h, w, p)
+                box = (y, x, p, p)
+            else:
+                box = (0, 0, h, w)
+            aug = draw_augment(rng, self.augment, square=box[2] == box[3])
+            lr, hr = self.reader.read(clip, start, start + self.num_frames, box, aug)
         if self.extra is not None:  # drawn after the crop and flips: their draws stay unchanged
             lr = self.extra(lr, rng)
-        return {"lr": lr, "hr": hr, "key": f"{clip.key}/{start:05d}"}
+        return {"lr": lr, "hr": hr, "key": key}
 
-    def _pan_border(self, clip: Clip) -> int:
-        """LR px kept free around a pan's crop (degradation margin + the pan's extent);
-        a DataError naming the fix when the clip's frames have no room for it."""
+    def _check_pan_room(self, clip: Clip) -> None:
+        """A DataError naming the fix when the clip's frames have no room for a pan's crop
+        plus `_pan_border` on every side (checked once per clip at setup)."""
         assert self.pan is not None
-        s, t, p = self.reader.scale, self.num_frames, self.lr_patch
-        border = _MARGIN + -(-self.pan.extent(t) // s)
-        h, w = self.reader.lr_size(clip)
-        if not p or p + 2 * border > min(h, w):
+        p, (h, w) = self.lr_patch, self.reader.lr_size(clip)
+        if not p or p + 2 * self._pan_border > min(h, w):
             crop = f"a {p}x{p} crop" if p else "whole frames (data.lr_patch=null)"
             raise DataError(
                 f"{clip.location}: frames of {w}x{h} LR px leave no room for a synthetic pan "
-                f"of {t} frames at max_speed={self.pan.max_speed} around {crop}; lower "
-                "data.synthetic_pan.max_speed, data.num_frames or data.lr_patch"
+                f"of {self.num_frames} frames at max_speed={self.pan.max_speed} around {crop}; "
+                "lower data.synthetic_pan.max_speed, data.num_frames or data.lr_patch"
             )
-        return border
 
-    def _pan_item(self, rng: np.random.Generator, clip: Clip, start: int, h: int, w: int) -> Item:
+    def _read_pan(
+        self, rng: np.random.Generator, clip: Clip, start: int, h: int, w: int
+    ) -> tuple[Tensor, Tensor]:
         """A synthetic pan over the window's first frame (`frvsr.data.pans`)."""
-        assert self.pan is not None and self.lr_patch  # _pan_border checked both at setup
-        s, t, p = self.reader.scale, self.num_frames, self.lr_patch
-        border = self._pan_border(clip)
+        assert self.pan is not None and self.lr_patch  # _check_pan_room made sure at setup
+        p, border = self.lr_patch, self._pan_border
         y, x = draw_crop(rng, h - 2 * border, w - 2 * border, p)
-        offsets = draw_offsets(rng, t, self.pan.max_speed)
+        offsets = draw_offsets(rng, self.num_frames, self.pan.max_speed)
         aug = draw_augment(rng, self.augment, square=True)
-        ph = pw = p
-        pad = s * (border - _MARGIN)
-        box = (y + border, x + border, ph, pw)
-        lr, hr = self.reader.read_pan(clip, start, box, offsets, pad, aug)
-        if self.extra is not None:
-            lr = self.extra(lr, rng)
-        return {"lr": lr, "hr": hr, "key": f"{clip.key}/{start:05d}/pan"}
+        pad = self.reader.scale * (border - _MARGIN)
+        return self.reader.read_pan(clip, start, (y + border, x + border, p, p), offsets, pad, aug)
 
 
 class EvalClipDataset(Dataset):

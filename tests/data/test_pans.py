@@ -122,10 +122,9 @@ def test_pans_are_reproducible_and_off_by_default() -> None:
 def test_room_for_the_pan_is_checked_at_setup() -> None:
     """68 LR rows, T=10 at up to 2 HR px per frame: 18 HR px = 5 LR px of pan plus a 3 px
     degradation margin on each side leave room for crops of 52 px, not 53."""
-    fast = _PAN  # prob 1, up to 2 HR px per frame
-    ds = _sample(["num_frames=10", "lr_patch=52", fast]).train_set
+    ds = _sample(["num_frames=10", "lr_patch=52", _PAN]).train_set
     assert ds[(0, 0)]["lr"].shape == (10, 3, 52, 52)
     with pytest.raises(DataError, match="lower data.synthetic_pan.max_speed, data.num_frames"):
-        _sample(["num_frames=10", "lr_patch=53", fast])
+        _sample(["num_frames=10", "lr_patch=53", _PAN])
     with pytest.raises(DataError, match="no room for a synthetic pan"):
-        _sample(["num_frames=10", "lr_patch=null", fast])
+        _sample(["num_frames=10", "lr_patch=null", _PAN])
