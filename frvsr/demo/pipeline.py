@@ -105,6 +105,15 @@ def _row(method: str, path: Path, steps: str) -> MethodRow:
                      recurrence_gain=recurrence.get("gain_db"))
 
 
+def _shared_recipe(preset: Preset) -> list[str]:
+    """What both pixel-loss models were trained with beyond the defaults (the table says)."""
+    given = [*preset.overrides, *preset.pixel_overrides]
+    return [*[f"{o.split('=')[1]} features" for o in given
+              if o.startswith("model.generator.num_feat=")],
+            *(["synthetic pans"] if any(o.startswith("data.synthetic_pan=") for o in given)
+              else [])]
+
+
 def run_demo(preset: Preset, out: Path, seed: int) -> dict[str, Any]:
     """Run the whole demo into `out` (a new folder); returns what `demo.json` holds."""
     start = time.perf_counter()
@@ -117,7 +126,9 @@ def run_demo(preset: Preset, out: Path, seed: int) -> dict[str, Any]:
     frvsr_steps = f"{k}+{preset.steps - k}" if k else str(preset.steps)
     if w:
         frvsr_steps += f" (+{w} flow-only)"
-    how = [*(["OpenCV DIS flow"] if "model/flow_net=dis" in preset.frvsr_overrides else []),
+    both = _shared_recipe(preset)
+    how = [*both,
+           *(["OpenCV DIS flow"] if "model/flow_net=dis" in preset.frvsr_overrides else []),
            *(["truncated BPTT"] if "model.detach_memory=true" in preset.pretrain_overrides
              else []),
            *[f"teacher forcing {o.split('=')[1]} steps" for o in preset.pretrain_overrides
@@ -125,7 +136,8 @@ def run_demo(preset: Preset, out: Path, seed: int) -> dict[str, Any]:
     if how:
         frvsr_steps += f" ({', '.join(how)})"
     rows = [_row("bicubic", results["bicubic"], "-"),
-            _row("sisr", results["sisr"], str(preset.steps)),
+            _row("sisr", results["sisr"],
+                 f"{preset.steps} ({', '.join(both)})" if both else str(preset.steps)),
             _row("frvsr", results["frvsr"], frvsr_steps),
             _row("gan", results["gan"], f"+{preset.gan_steps}")]
     degradation = json.loads(results["frvsr"].read_text()).get("degradation", "?")

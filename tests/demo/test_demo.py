@@ -50,6 +50,14 @@ def test_presets_give_both_backbones_the_same_training(
     assert not any(a.startswith("model.") for a in sisr.args if a not in shared)
 
 
+def test_table_states_the_shared_recipe_of_both_models() -> None:
+    """`long` trains both models wider and on synthetic pans; its table must say so."""
+    from frvsr.demo.pipeline import _shared_recipe
+
+    assert _shared_recipe(PRESETS["long"]) == ["48 features", "synthetic pans"]
+    assert _shared_recipe(PRESETS["default"]) == []
+
+
 def test_unknown_preset_is_a_one_line_error() -> None:
     with pytest.raises(ConfigError, match="choose one of default, quick, long, smoke"):
         get_preset("huge")
