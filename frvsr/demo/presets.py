@@ -65,9 +65,9 @@ class Preset:
 # training both models on synthetic slow pans as well (tuning shot first, docs/demo.md
 # seventh round) with a wider backbone: 48 features + pans lead by +0.188 dB on average
 # over three held-out seeds at 3600 updates (eighth round), so `long` is that recipe
-# trained to 4800 updates (about an hour on 2 cores, hence `force=true`: the training
-# report would otherwise stop a CPU run estimated above 60 minutes). At 4800 the held-out
-# mean is again +0.188 dB (+0.127 ... +0.307, ninth round): short of 0.2 dB, so `default`
+# trained to 4800 updates (about 40 minutes on 2 idle cores; `force=true` so that a busy
+# machine, where the training report's estimate exceeds 60 minutes, does not stop it).
+# At 4800 the held-out mean is again +0.188 dB (+0.127 ... +0.307, ninth round): short of 0.2 dB, so `default`
 # stays the 600-update size that fits the first command's 15 minutes.
 _PIXEL = ("data.num_frames=10", "data.batch_size=2")
 _PANS = ("data.synthetic_pan={_target_:frvsr.data.pans.SyntheticPan,prob:0.5,max_speed:1.0}",)
