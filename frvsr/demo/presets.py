@@ -67,8 +67,8 @@ class Preset:
 # over three held-out seeds at 3600 updates (eighth round), so `long` is that recipe
 # trained to 4800 updates (about 40 minutes on 2 idle cores; `force=true` so that a busy
 # machine, where the training report's estimate exceeds 60 minutes, does not stop it).
-# At 4800 the held-out mean is again +0.188 dB (+0.127 ... +0.307, ninth round): short of 0.2 dB, so `default`
-# stays the 600-update size that fits the first command's 15 minutes.
+# At 4800 the held-out mean is again +0.188 dB (+0.127 ... +0.307, ninth round): short of
+# 0.2 dB, so `default` stays the 600-update size that fits the first command's 15 minutes.
 _PIXEL = ("data.num_frames=10", "data.batch_size=2")
 _PANS = ("data.synthetic_pan={_target_:frvsr.data.pans.SyntheticPan,prob:0.5,max_speed:1.0}",)
 _DIS = ("model/flow_net=dis",)
