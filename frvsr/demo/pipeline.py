@@ -43,7 +43,7 @@ def train_all(preset: Preset, out: Path, seed: int
     runs = {"sisr": out / "sisr", "frvsr": out / "frvsr", "gan": out / "gan"}
     common = [*_training(preset, seed), *preset.pixel_overrides]
     k = preset.frvsr_from_sisr
-    sisr = ["experiment=sisr", *common]
+    sisr = ["experiment=sisr", *common, *preset.lr_drop()]
     if k:
         # Two legs: the step-K weights start FRVSR; the run then resumes to `steps`.
         done.append(stages.train(f"frame-by-frame 1/2 (steps 1-{k})", runs["sisr"],
@@ -59,6 +59,7 @@ def train_all(preset: Preset, out: Path, seed: int
         sisr_job = stages.train_job("frame-by-frame", runs["sisr"],
                                     [*sisr, f"trainer.max_steps={preset.steps}"])
     frvsr = ["experiment=pretrain", *common, *preset.frvsr_overrides, *preset.pretrain_overrides,
+             *preset.lr_drop(k - preset.flow_warmup),  # its flow-only steps come first
              f"model.flow_warmup_steps={preset.flow_warmup}",
              f"trainer.max_steps={preset.steps - k + preset.flow_warmup}"]
     if k:
@@ -111,7 +112,8 @@ def _shared_recipe(preset: Preset) -> list[str]:
     return [*[f"{o.split('=')[1]} features" for o in given
               if o.startswith("model.generator.num_feat=")],
             *(["synthetic pans"] if any(o.startswith("data.synthetic_pan=") for o in given)
-              else [])]
+              else []),
+            *([f"learning rate /10 after {preset.lr_drop_at}"] if preset.lr_drop_at else [])]
 
 
 def run_demo(preset: Preset, out: Path, seed: int) -> dict[str, Any]:

@@ -30,6 +30,8 @@ class Preset:
     pretrain_overrides: overrides of the FRVSR pixel-loss run only (its training options).
     gan_overrides: extra overrides of the GAN stage.
     eval_overrides: `data.` overrides of the evaluation (the smoke size scores a crop).
+    lr_drop_at: both pixel-loss runs train at a tenth of their learning rate after this many
+        backbone updates (`torch.optim.lr_scheduler.MultiStepLR`, gamma 0.1); 0 = constant.
     """
 
     name: str
@@ -44,10 +46,20 @@ class Preset:
     pretrain_overrides: tuple[str, ...] = ()
     gan_overrides: tuple[str, ...] = ()
     eval_overrides: tuple[str, ...] = ()
+    lr_drop_at: int = 0
 
     def __post_init__(self) -> None:
         if not 0 <= self.frvsr_from_sisr < self.steps:
             raise ConfigError(f"demo {self.name}: frvsr_from_sisr must be in [0, steps)")
+        if self.lr_drop_at and not self.frvsr_from_sisr < self.lr_drop_at < self.steps:
+            raise ConfigError(f"demo {self.name}: lr_drop_at must be in (frvsr_from_sisr, steps)")
+
+    def lr_drop(self, done: int = 0) -> tuple[str, ...]:
+        """The scheduler override of a run that starts after `done` backbone updates."""
+        if not self.lr_drop_at:
+            return ()
+        return ("model.scheduler={_target_:torch.optim.lr_scheduler.MultiStepLR,_partial_:true,"
+                f"milestones:[{self.lr_drop_at - done}],gamma:0.1}}",)
 
 
 # Measured on tuning shots, never on the held-out one (docs/demo.md): FNet learns no motion
@@ -85,8 +97,8 @@ PRESETS: dict[str, Preset] = {
     "quick": Preset("quick", steps=300, frvsr_from_sisr=0, flow_warmup=0,
                     gan_steps=100, val_every=100, pixel_overrides=_PIXEL,
                     frvsr_overrides=_DIS, pretrain_overrides=_memory(50)),
-    "long": Preset("long", steps=4800, frvsr_from_sisr=0, flow_warmup=0,
-                   gan_steps=200, val_every=400,
+    "long": Preset("long", steps=6000, frvsr_from_sisr=0, flow_warmup=0,
+                   gan_steps=200, val_every=400, lr_drop_at=4800,
                    overrides=("model.generator.num_feat=48", "force=true"),
                    pixel_overrides=(*_PIXEL, *_PANS),
                    frvsr_overrides=_DIS, pretrain_overrides=_memory(100)),
@@ -94,6 +106,7 @@ PRESETS: dict[str, Preset] = {
     # takes the path that starts FRVSR from the frame-by-frame run).
     "smoke": Preset(
         "smoke", steps=4, frvsr_from_sisr=2, flow_warmup=0, gan_steps=2, val_every=2,
+        lr_drop_at=3,
         overrides=("data.lr_patch=16", "data.num_workers=0", "data.val_max_frames=3",
                    "data.val_crop=16", "model.generator.num_feat=8",
                    "model.generator.num_block=1", "callbacks.samples.video=false"),

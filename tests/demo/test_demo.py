@@ -47,15 +47,34 @@ def test_presets_give_both_backbones_the_same_training(
     shared = {"seed=7", "data.seed=7", *preset.overrides, *preset.pixel_overrides}
     assert shared <= set(sisr.args) and shared <= set(frvsr.args)
     assert "experiment=sisr" in sisr.args and "experiment=pretrain" in frvsr.args
-    assert not any(a.startswith("model.") for a in sisr.args if a not in shared)
+    drop = [a for a in sisr.args if a.startswith("model.scheduler=")]
+    assert not any(a.startswith("model.") for a in sisr.args if a not in [*shared, *drop])
+    if preset.lr_drop_at:
+        # Both backbones reach a tenth of the learning rate at the same backbone update.
+        assert drop == [a.replace(f"[{preset.lr_drop_at - k + w}]", f"[{preset.lr_drop_at}]")
+                        for a in frvsr.args if a.startswith("model.scheduler=")]
+        assert f"milestones:[{preset.lr_drop_at}]" in drop[0] and "gamma:0.1" in drop[0]
+        if k:
+            assert drop[0] in legs[0]
+    else:
+        assert not drop
 
 
 def test_table_states_the_shared_recipe_of_both_models() -> None:
     """`long` trains both models wider and on synthetic pans; its table must say so."""
     from frvsr.demo.pipeline import _shared_recipe
 
-    assert _shared_recipe(PRESETS["long"]) == ["48 features", "synthetic pans"]
+    assert _shared_recipe(PRESETS["long"]) == ["48 features", "synthetic pans",
+                                               "learning rate /10 after 4800"]
     assert _shared_recipe(PRESETS["default"]) == []
+
+
+def test_learning_rate_drop_must_fall_inside_both_runs() -> None:
+    from frvsr.demo.presets import Preset
+
+    with pytest.raises(ConfigError, match="lr_drop_at must be in"):
+        Preset("bad", steps=100, frvsr_from_sisr=50, flow_warmup=0, gan_steps=1,
+               val_every=10, lr_drop_at=40)
 
 
 def test_unknown_preset_is_a_one_line_error() -> None:
