@@ -11,7 +11,7 @@ Layout of one demo folder (`outputs/demo/<time>/`, never reused):
 from __future__ import annotations
 
 import json
-import shutil
+import os
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -21,7 +21,7 @@ from frvsr.demo import stages
 from frvsr.demo.curves import plot_learning_curves, validation_curve
 from frvsr.demo.presets import Preset
 from frvsr.demo.table import MethodRow, demo_table
-from frvsr.io.atomic import atomic_path, atomic_write_text
+from frvsr.io.atomic import atomic_write_text
 
 
 def _training(preset: Preset, seed: int, val_every: int | None = None) -> list[str]:
@@ -30,9 +30,11 @@ def _training(preset: Preset, seed: int, val_every: int | None = None) -> list[s
             *preset.overrides]
 
 
-def _copy(src: Path, dst: Path) -> Path:
-    with atomic_path(dst) as tmp:
-        shutil.copyfile(src, tmp)
+def _set_aside(src: Path, dst: Path) -> Path:
+    """Rename `src` to `dst` (atomic on one file system). A resumed run must not find its
+    own `last.ckpt` in place: Lightning then writes `last-v1.ckpt` and the old file, which
+    the later stages read, would stay at the resumed step."""
+    os.replace(src, dst)
     return dst
 
 
@@ -49,12 +51,12 @@ def train_all(preset: Preset, out: Path, seed: int
         done.append(stages.train(f"frame-by-frame 1/2 (steps 1-{k})", runs["sisr"],
                                  [*sisr, f"trainer.max_steps={k}",
                                   f"callbacks.last_checkpoint.every_n_train_steps={k}"]))
-        start = _copy(stages.last_checkpoint(runs["sisr"]),
-                      runs["sisr"] / "checkpoints" / f"step{k:07d}.ckpt")
+        start = _set_aside(stages.last_checkpoint(runs["sisr"]),
+                           runs["sisr"] / "checkpoints" / f"step{k:07d}.ckpt")
         sisr_job = stages.train_job(f"frame-by-frame 2/2 (steps {k + 1}-{preset.steps})",
                                     runs["sisr"],
                                     [*sisr, f"trainer.max_steps={preset.steps}",
-                                     f"ckpt_path={stages.last_checkpoint(runs['sisr'])}"])
+                                     f"ckpt_path={start}"])
     else:
         sisr_job = stages.train_job("frame-by-frame", runs["sisr"],
                                     [*sisr, f"trainer.max_steps={preset.steps}"])

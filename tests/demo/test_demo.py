@@ -34,7 +34,7 @@ def test_presets_give_both_backbones_the_same_training(
     monkeypatch.setattr(stages, "train", lambda name, run_dir, args: legs.append(args))
     monkeypatch.setattr(stages, "run_jobs", lambda given: jobs.extend(given) or [])
     monkeypatch.setattr(stages, "last_checkpoint", lambda run: run / "last.ckpt")
-    monkeypatch.setattr(pipeline, "_copy", lambda src, dst: dst)
+    monkeypatch.setattr(pipeline, "_set_aside", lambda src, dst: dst)
     preset = PRESETS[name]
     pipeline.train_all(preset, tmp_path, seed=7)
     sisr, frvsr = jobs
@@ -121,6 +121,15 @@ def test_smoke_demo_runs_every_stage(tmp_path: Path) -> None:
     assert "learning curve:" in proc.stdout and "comparison report:" in proc.stdout
     table = (out / "demo.md").read_text()
     assert all(len(line) <= 80 for line in table.splitlines())
+    # smoke drops the learning rate after update 3 of 4: both runs end at a tenth of 5e-4
+    import torch
+
+    for stage in ("sisr", "frvsr"):
+        state = torch.load(out / stage / "checkpoints" / "last.ckpt", map_location="cpu",
+                           weights_only=False)
+        assert state["global_step"] == 4 - (2 if stage == "frvsr" else 0)
+        assert [g["lr"] for g in state["optimizer_states"][0]["param_groups"]] == \
+            pytest.approx([5e-5])
     # a second demo into the same folder is refused, the first left as it was
     again = subprocess.run([sys.executable, "-m", "frvsr.demo", "demo=smoke", f"out={out}"],
                            capture_output=True, text=True, env=env, timeout=120)
