@@ -3,7 +3,8 @@ step K when the preset says so, after a flow warm-up), GAN fine-tuning, evaluati
 three and bicubic on the held-out shot, the comparison table and the learning curve.
 
 Layout of one demo folder (`outputs/demo/<time>/`, never reused):
-  sisr/, frvsr/, gan/   the training runs (config.yaml, train.log, checkpoints/, csv/)
+  sisr/, frvsr/, gan/   the training runs (config.yaml, train.log, checkpoints/, csv/; a run
+                        trained in legs keeps each leg's start as checkpoints/step<N>.ckpt)
   eval/                 <method>.json per method, compare.json + its HTML report
   learning_curve.png    validation PSNR-Y against backbone updates
   demo.json, demo.md    what ran (steps, seconds per stage) and the table
@@ -38,38 +39,53 @@ def _set_aside(src: Path, dst: Path) -> Path:
     return dst
 
 
+def _resume_point(run_dir: Path, step: int) -> Path:
+    """The finished leg's `last.ckpt`, set aside as `step<N>.ckpt` for the next leg."""
+    return _set_aside(stages.last_checkpoint(run_dir),
+                      run_dir / "checkpoints" / f"step{step:07d}.ckpt")
+
+
 def train_all(preset: Preset, out: Path, seed: int
               ) -> tuple[dict[str, Path], list[stages.StageResult]]:
-    """The three training stages; returns each stage's run folder and the stage timings."""
+    """The three training stages; returns each stage's run folder and the stage timings.
+
+    Legs, in backbone updates: the frame-by-frame run alone to K (`frvsr_from_sisr`), then
+    both pixel-loss runs side by side to `lr_drop_at` when `after_drop_overrides` are given
+    (else to `steps`), then both resumed to `steps` with those overrides."""
     done: list[stages.StageResult] = []
     runs = {"sisr": out / "sisr", "frvsr": out / "frvsr", "gan": out / "gan"}
     common = [*_training(preset, seed), *preset.pixel_overrides]
-    k = preset.frvsr_from_sisr
+    k, w, n = preset.frvsr_from_sisr, preset.flow_warmup, preset.lr_drop_at
+    split = bool(preset.after_drop_overrides)
     sisr = ["experiment=sisr", *common, *preset.lr_drop()]
-    if k:
-        # Two legs: the step-K weights start FRVSR; the run then resumes to `steps`.
-        done.append(stages.train(f"frame-by-frame 1/2 (steps 1-{k})", runs["sisr"],
-                                 [*sisr, f"trainer.max_steps={k}",
-                                  f"callbacks.last_checkpoint.every_n_train_steps={k}"]))
-        start = _set_aside(stages.last_checkpoint(runs["sisr"]),
-                           runs["sisr"] / "checkpoints" / f"step{k:07d}.ckpt")
-        sisr_job = stages.train_job(f"frame-by-frame 2/2 (steps {k + 1}-{preset.steps})",
-                                    runs["sisr"],
-                                    [*sisr, f"trainer.max_steps={preset.steps}",
-                                     f"ckpt_path={start}"])
-    else:
-        sisr_job = stages.train_job("frame-by-frame", runs["sisr"],
-                                    [*sisr, f"trainer.max_steps={preset.steps}"])
     frvsr = ["experiment=pretrain", *common, *preset.frvsr_overrides, *preset.pretrain_overrides,
-             *preset.lr_drop(k - preset.flow_warmup),  # its flow-only steps come first
-             f"model.flow_warmup_steps={preset.flow_warmup}",
-             f"trainer.max_steps={preset.steps - k + preset.flow_warmup}"]
+             *preset.lr_drop(k - w),  # its flow-only steps come first
+             f"model.flow_warmup_steps={w}"]
+    sisr_resume: list[str] = []
     if k:
+        # The step-K weights start FRVSR; the frame-by-frame run then resumes from them.
+        done.append(stages.train(f"frame-by-frame (steps 1-{k})", runs["sisr"],
+                                 [*sisr, f"trainer.max_steps={k}"]))
+        start = _resume_point(runs["sisr"], k)
         frvsr.append(f"model.init_from={start}")
-    frvsr_job = stages.train_job("FRVSR", runs["frvsr"], frvsr)
+        sisr_resume = [f"ckpt_path={start}"]
+    end = n if split else preset.steps
     # The two pixel-loss runs are independent from here on: they train side by side, each
     # with one core's share of threads (2 cores: ~1.6x faster than one after the other).
-    done += stages.run_jobs([sisr_job, frvsr_job])
+    done += stages.run_jobs([
+        stages.train_job(f"frame-by-frame (steps {k + 1}-{end})", runs["sisr"],
+                         [*sisr, f"trainer.max_steps={end}", *sisr_resume]),
+        stages.train_job(f"FRVSR (steps 1-{end - k})", runs["frvsr"],
+                         [*frvsr, f"trainer.max_steps={end - k + w}"])])
+    if split:
+        after = list(preset.after_drop_overrides)
+        done += stages.run_jobs([
+            stages.train_job(f"frame-by-frame (steps {n + 1}-{preset.steps})", runs["sisr"],
+                             [*sisr, *after, f"trainer.max_steps={preset.steps}",
+                              f"ckpt_path={_resume_point(runs['sisr'], n)}"]),
+            stages.train_job(f"FRVSR (steps {n - k + 1}-{preset.steps - k})", runs["frvsr"],
+                             [*frvsr, *after, f"trainer.max_steps={preset.steps - k + w}",
+                              f"ckpt_path={_resume_point(runs['frvsr'], n - k + w)}"])])
     gan = ["experiment=gan", f"seed={seed}", f"data.seed={seed}", *preset.overrides,
            *preset.frvsr_overrides, *preset.gan_overrides, f"trainer.max_steps={preset.gan_steps}",
            f"trainer.val_check_interval={preset.gan_steps}",
@@ -115,7 +131,13 @@ def _shared_recipe(preset: Preset) -> list[str]:
               if o.startswith("model.generator.num_feat=")],
             *(["synthetic pans"] if any(o.startswith("data.synthetic_pan=") for o in given)
               else []),
-            *([f"learning rate /10 after {preset.lr_drop_at}"] if preset.lr_drop_at else [])]
+            *([f"learning rate /10 after {preset.lr_drop_at}"] if preset.lr_drop_at else []),
+            *[_after_drop(o) for o in preset.after_drop_overrides]]
+
+
+def _after_drop(override: str) -> str:
+    key, value = override.split("=", 1)
+    return f"{value}-frame clips after it" if key == "data.num_frames" else override
 
 
 def run_demo(preset: Preset, out: Path, seed: int) -> dict[str, Any]:

@@ -36,34 +36,51 @@ def test_presets_give_both_backbones_the_same_training(
     """The commands `train_all` gives the frame-by-frame and FRVSR runs (nothing is run):
     the same seed, data, clip and crop overrides, and the same number of backbone updates
     (FRVSR started from the frame-by-frame run at step K trains steps - K more; its flow
-    warm-up adds flow-only steps)."""
+    warm-up adds flow-only steps); with `after_drop_overrides` both runs stop at the
+    learning-rate drop and resume from there with them."""
     from frvsr.demo import pipeline, stages
 
     legs: list[list[str]] = []
-    jobs: list[stages.Job] = []
+    calls: list[list[stages.Job]] = []
     monkeypatch.setattr(stages, "train", lambda name, run_dir, args: legs.append(args))
-    monkeypatch.setattr(stages, "run_jobs", lambda given: jobs.extend(given) or [])
+    monkeypatch.setattr(stages, "run_jobs", lambda given: calls.append(given) or [])
     monkeypatch.setattr(stages, "last_checkpoint", lambda run: run / "last.ckpt")
     monkeypatch.setattr(pipeline, "_set_aside", lambda src, dst: dst)
     preset = PRESETS[name]
     pipeline.train_all(preset, tmp_path, seed=7)
-    sisr, frvsr = jobs
-    k, w = preset.frvsr_from_sisr, preset.flow_warmup
+    k, w, n = preset.frvsr_from_sisr, preset.flow_warmup, preset.lr_drop_at
+    # each call runs one leg of both runs side by side
+    assert all([j.path.name for j in c] == ["sisr", "frvsr"] for c in calls)
+    sisr, frvsr = calls[-1]
     assert _max_steps(sisr.args) == preset.steps
     assert _max_steps(frvsr.args) == preset.steps - k + w
     if k:
         assert _max_steps(legs[0]) == k and f"model.init_from={tmp_path / 'sisr'}" in " ".join(
             frvsr.args)
+        assert f"ckpt_path={tmp_path / 'sisr' / 'checkpoints'}/step{k:07d}.ckpt" in calls[0][0].args
+    after = set(preset.after_drop_overrides)
+    if after:
+        assert len(calls) == 2
+        first_sisr, first_frvsr = calls[0]
+        assert _max_steps(first_sisr.args) == n and _max_steps(first_frvsr.args) == n - k + w
+        assert not after & (set(first_sisr.args) | set(first_frvsr.args))
+        assert after <= set(sisr.args) and after <= set(frvsr.args)
+        for job, step in ((sisr, n), (frvsr, n - k + w)):
+            assert f"ckpt_path={job.path / 'checkpoints'}/step{step:07d}.ckpt" in job.args
+    else:
+        assert len(calls) == 1
     shared = {"seed=7", "data.seed=7", *preset.overrides, *preset.pixel_overrides}
-    assert shared <= set(sisr.args) and shared <= set(frvsr.args)
+    for leg in calls:
+        assert shared <= set(leg[0].args) and shared <= set(leg[1].args)
     assert "experiment=sisr" in sisr.args and "experiment=pretrain" in frvsr.args
     drop = [a for a in sisr.args if a.startswith("model.scheduler=")]
     assert not any(a.startswith("model.") for a in sisr.args if a not in [*shared, *drop])
-    if preset.lr_drop_at:
+    if n:
         # Both backbones reach a tenth of the learning rate at the same backbone update
-        # (FRVSR's run counts from step K, its flow-only steps first).
-        assert _milestones(sisr.args) == [preset.lr_drop_at]
-        assert _milestones(frvsr.args) == [preset.lr_drop_at - k + w]
+        # (FRVSR's run counts from step K, its flow-only steps first), in every leg.
+        for leg in calls:
+            assert _milestones(leg[0].args) == [n]
+            assert _milestones(leg[1].args) == [n - k + w]
         assert "gamma:0.1" in drop[0] and (not k or drop[0] in legs[0])
     else:
         assert not drop and not _milestones(frvsr.args)
@@ -74,7 +91,8 @@ def test_table_states_the_shared_recipe_of_both_models() -> None:
     from frvsr.demo.pipeline import _shared_recipe
 
     assert _shared_recipe(PRESETS["long"]) == ["48 features", "synthetic pans",
-                                               "learning rate /10 after 4800"]
+                                               "learning rate /10 after 4800",
+                                               "20-frame clips after it"]
     assert _shared_recipe(PRESETS["default"]) == []
 
 
@@ -84,6 +102,9 @@ def test_learning_rate_drop_must_fall_inside_both_runs() -> None:
     with pytest.raises(ConfigError, match="lr_drop_at must be in"):
         Preset("bad", steps=100, frvsr_from_sisr=50, flow_warmup=0, gan_steps=1,
                val_every=10, lr_drop_at=40)
+    with pytest.raises(ConfigError, match="after_drop_overrides need lr_drop_at"):
+        Preset("bad", steps=100, frvsr_from_sisr=0, flow_warmup=0, gan_steps=1,
+               val_every=10, after_drop_overrides=("data.num_frames=20",))
 
 
 def test_unknown_preset_is_a_one_line_error() -> None:
@@ -140,6 +161,10 @@ def test_smoke_demo_runs_every_stage(tmp_path: Path) -> None:
         assert state["global_step"] == steps
         assert [g["lr"] for g in state["optimizer_states"][0]["param_groups"]] == \
             pytest.approx([0.1 * base_lr])
+        # trained in legs: the last one resumed from the drop with the longer clips
+        drop = smoke.lr_drop_at - (smoke.frvsr_from_sisr if stage == "frvsr" else 0)
+        assert (out / stage / "checkpoints" / f"step{drop:07d}.ckpt").is_file()
+        assert OmegaConf.load(out / stage / "config.yaml").data.num_frames == 4
     # a second demo into the same folder is refused, the first left as it was
     again = subprocess.run([sys.executable, "-m", "frvsr.demo", "demo=smoke", f"out={out}"],
                            capture_output=True, text=True, env=env, timeout=120)
