@@ -4,7 +4,8 @@ three and bicubic on the held-out shot, the comparison table and the learning cu
 
 Layout of one demo folder (`outputs/demo/<time>/`, never reused):
   sisr/, frvsr/, gan/   the training runs (config.yaml, train.log, checkpoints/, csv/; a run
-                        trained in legs keeps each leg's start as checkpoints/step<N>.ckpt)
+                        trained in legs keeps each leg's start as checkpoints/step<N>.ckpt, N
+                        in that run's own steps: FRVSR counts from K, flow-only included)
   eval/                 <method>.json per method, compare.json + its HTML report
   learning_curve.png    validation PSNR-Y against backbone updates
   demo.json, demo.md    what ran (steps, seconds per stage) and the table
@@ -49,9 +50,10 @@ def train_all(preset: Preset, out: Path, seed: int
               ) -> tuple[dict[str, Path], list[stages.StageResult]]:
     """The three training stages; returns each stage's run folder and the stage timings.
 
-    Legs, in backbone updates: the frame-by-frame run alone to K (`frvsr_from_sisr`), then
-    both pixel-loss runs side by side to `lr_drop_at` when `after_drop_overrides` are given
-    (else to `steps`), then both resumed to `steps` with those overrides."""
+    Legs, in backbone updates (as the stage names count them): the frame-by-frame run alone
+    to K (`frvsr_from_sisr`), then both pixel-loss runs side by side to `lr_drop_at` when
+    `after_drop_overrides` are given (else to `steps`), then both resumed to `steps` with
+    those overrides."""
     done: list[stages.StageResult] = []
     runs = {"sisr": out / "sisr", "frvsr": out / "frvsr", "gan": out / "gan"}
     common = [*_training(preset, seed), *preset.pixel_overrides]
@@ -75,7 +77,8 @@ def train_all(preset: Preset, out: Path, seed: int
     done += stages.run_jobs([
         stages.train_job(f"frame-by-frame (steps {k + 1}-{end})", runs["sisr"],
                          [*sisr, f"trainer.max_steps={end}", *sisr_resume]),
-        stages.train_job(f"FRVSR (steps 1-{end - k})", runs["frvsr"],
+        stages.train_job(f"FRVSR (steps {k + 1}-{end}{f', after {w} flow-only' if w else ''})",
+                         runs["frvsr"],
                          [*frvsr, f"trainer.max_steps={end - k + w}"])])
     if split:
         after = list(preset.after_drop_overrides)
@@ -83,7 +86,7 @@ def train_all(preset: Preset, out: Path, seed: int
             stages.train_job(f"frame-by-frame (steps {n + 1}-{preset.steps})", runs["sisr"],
                              [*sisr, *after, f"trainer.max_steps={preset.steps}",
                               f"ckpt_path={_resume_point(runs['sisr'], n)}"]),
-            stages.train_job(f"FRVSR (steps {n - k + 1}-{preset.steps - k})", runs["frvsr"],
+            stages.train_job(f"FRVSR (steps {n + 1}-{preset.steps})", runs["frvsr"],
                              [*frvsr, *after, f"trainer.max_steps={preset.steps - k + w}",
                               f"ckpt_path={_resume_point(runs['frvsr'], n - k + w)}"])])
     gan = ["experiment=gan", f"seed={seed}", f"data.seed={seed}", *preset.overrides,

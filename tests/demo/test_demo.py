@@ -86,6 +86,36 @@ def test_presets_give_both_backbones_the_same_training(
         assert not drop and not _milestones(frvsr.args)
 
 
+def test_legs_with_a_flow_warm_up_resume_at_the_same_backbone_update(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """K=20, 10 flow-only steps, drop at 80 of 100 (figures written out, not recomputed):
+    frame by frame 20 | 21-80 | 81-100; FRVSR 70 (10 + 60) | 90, both dropping at
+    backbone update 80, each resuming from its own step file."""
+    from frvsr.demo import pipeline, stages
+    from frvsr.demo.presets import Preset
+
+    legs: list[list[str]] = []
+    calls: list[list[stages.Job]] = []
+    monkeypatch.setattr(stages, "train", lambda name, run_dir, args: legs.append(args))
+    monkeypatch.setattr(stages, "run_jobs", lambda given: calls.append(given) or [])
+    monkeypatch.setattr(stages, "last_checkpoint", lambda run: run / "last.ckpt")
+    monkeypatch.setattr(pipeline, "_set_aside", lambda src, dst: dst)
+    preset = Preset("t", steps=100, frvsr_from_sisr=20, flow_warmup=10, gan_steps=1,
+                    val_every=10, lr_drop_at=80, after_drop_overrides=("data.num_frames=20",))
+    pipeline.train_all(preset, tmp_path, seed=1)
+    (sisr1, frvsr1), (sisr2, frvsr2) = calls
+    assert [_max_steps(a) for a in (legs[0], sisr1.args, sisr2.args)] == [20, 80, 100]
+    assert [_max_steps(a) for a in (frvsr1.args, frvsr2.args)] == [70, 90]
+    assert _milestones(sisr2.args) == [80] and _milestones(frvsr2.args) == [70]
+    ckpts = tmp_path / "sisr" / "checkpoints"
+    assert f"ckpt_path={ckpts}/step0000020.ckpt" in sisr1.args
+    assert f"ckpt_path={ckpts}/step0000080.ckpt" in sisr2.args
+    assert f"ckpt_path={tmp_path}/frvsr/checkpoints/step0000070.ckpt" in frvsr2.args
+    assert [sisr1.name, frvsr1.name, sisr2.name, frvsr2.name] == [
+        "frame-by-frame (steps 21-80)", "FRVSR (steps 21-80, after 10 flow-only)",
+        "frame-by-frame (steps 81-100)", "FRVSR (steps 81-100)"]
+
+
 def test_table_states_the_shared_recipe_of_both_models() -> None:
     """`long` trains both models wider and on synthetic pans; its table must say so."""
     from frvsr.demo.pipeline import _shared_recipe
@@ -162,8 +192,11 @@ def test_smoke_demo_runs_every_stage(tmp_path: Path) -> None:
         assert [g["lr"] for g in state["optimizer_states"][0]["param_groups"]] == \
             pytest.approx([0.1 * base_lr])
         # trained in legs: the last one resumed from the drop with the longer clips
-        drop = smoke.lr_drop_at - (smoke.frvsr_from_sisr if stage == "frvsr" else 0)
-        assert (out / stage / "checkpoints" / f"step{drop:07d}.ckpt").is_file()
+        drop = smoke.lr_drop_at - (smoke.frvsr_from_sisr - smoke.flow_warmup
+                                   if stage == "frvsr" else 0)
+        kept = torch.load(out / stage / "checkpoints" / f"step{drop:07d}.ckpt",
+                          map_location="cpu", weights_only=False)
+        assert kept["global_step"] == drop
         assert OmegaConf.load(out / stage / "config.yaml").data.num_frames == 4
     # a second demo into the same folder is refused, the first left as it was
     again = subprocess.run([sys.executable, "-m", "frvsr.demo", "demo=smoke", f"out={out}"],
