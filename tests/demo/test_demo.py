@@ -14,7 +14,8 @@ import torch
 from omegaconf import OmegaConf
 
 from frvsr.demo.curves import validation_curve
-from frvsr.demo.presets import PRESETS, get_preset
+from frvsr.demo.presets import PRESETS, Preset, get_preset
+from frvsr.demo.stages import Job
 from frvsr.demo.table import MethodRow, demo_table
 from frvsr.errors import ConfigError
 
@@ -30,6 +31,22 @@ def _milestones(args: list[str]) -> list[int]:
     return [int(m.group(1)) for m in found if m]
 
 
+def _planned(preset: Preset, out: Path, seed: int, monkeypatch: pytest.MonkeyPatch
+             ) -> tuple[list[list[str]], list[list[Job]]]:
+    """What `train_all` would run, nothing run: the overrides of the legs run alone and
+    the jobs of each `run_jobs` call (legs run side by side)."""
+    from frvsr.demo import pipeline, stages
+
+    legs: list[list[str]] = []
+    calls: list[list[Job]] = []
+    monkeypatch.setattr(stages, "train", lambda name, run_dir, args: legs.append(args))
+    monkeypatch.setattr(stages, "run_jobs", lambda given: calls.append(given) or [])
+    monkeypatch.setattr(stages, "last_checkpoint", lambda run: run / "last.ckpt")
+    monkeypatch.setattr(pipeline, "_set_aside", lambda src, dst: dst)
+    pipeline.train_all(preset, out, seed=seed)
+    return legs, calls
+
+
 @pytest.mark.parametrize("name", sorted(PRESETS))
 def test_presets_give_both_backbones_the_same_training(
         name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -38,16 +55,8 @@ def test_presets_give_both_backbones_the_same_training(
     (FRVSR started from the frame-by-frame run at step K trains steps - K more; its flow
     warm-up adds flow-only steps); with `after_drop_overrides` both runs stop at the
     learning-rate drop and resume from there with them."""
-    from frvsr.demo import pipeline, stages
-
-    legs: list[list[str]] = []
-    calls: list[list[stages.Job]] = []
-    monkeypatch.setattr(stages, "train", lambda name, run_dir, args: legs.append(args))
-    monkeypatch.setattr(stages, "run_jobs", lambda given: calls.append(given) or [])
-    monkeypatch.setattr(stages, "last_checkpoint", lambda run: run / "last.ckpt")
-    monkeypatch.setattr(pipeline, "_set_aside", lambda src, dst: dst)
     preset = PRESETS[name]
-    pipeline.train_all(preset, tmp_path, seed=7)
+    legs, calls = _planned(preset, tmp_path, 7, monkeypatch)
     k, w, n = preset.frvsr_from_sisr, preset.flow_warmup, preset.lr_drop_at
     # each call runs one leg of both runs side by side
     assert all([j.path.name for j in c] == ["sisr", "frvsr"] for c in calls)
@@ -91,18 +100,9 @@ def test_legs_with_a_flow_warm_up_resume_at_the_same_backbone_update(
     """K=20, 10 flow-only steps, drop at 80 of 100 (figures written out, not recomputed):
     frame by frame 20 | 21-80 | 81-100; FRVSR 70 (10 + 60) | 90, both dropping at
     backbone update 80, each resuming from its own step file."""
-    from frvsr.demo import pipeline, stages
-    from frvsr.demo.presets import Preset
-
-    legs: list[list[str]] = []
-    calls: list[list[stages.Job]] = []
-    monkeypatch.setattr(stages, "train", lambda name, run_dir, args: legs.append(args))
-    monkeypatch.setattr(stages, "run_jobs", lambda given: calls.append(given) or [])
-    monkeypatch.setattr(stages, "last_checkpoint", lambda run: run / "last.ckpt")
-    monkeypatch.setattr(pipeline, "_set_aside", lambda src, dst: dst)
     preset = Preset("t", steps=100, frvsr_from_sisr=20, flow_warmup=10, gan_steps=1,
                     val_every=10, lr_drop_at=80, after_drop_overrides=("data.num_frames=20",))
-    pipeline.train_all(preset, tmp_path, seed=1)
+    legs, calls = _planned(preset, tmp_path, 1, monkeypatch)
     (sisr1, frvsr1), (sisr2, frvsr2) = calls
     assert [_max_steps(a) for a in (legs[0], sisr1.args, sisr2.args)] == [20, 80, 100]
     assert [_max_steps(a) for a in (frvsr1.args, frvsr2.args)] == [70, 90]
@@ -127,8 +127,6 @@ def test_table_states_the_shared_recipe_of_both_models() -> None:
 
 
 def test_learning_rate_drop_must_fall_inside_both_runs() -> None:
-    from frvsr.demo.presets import Preset
-
     with pytest.raises(ConfigError, match="lr_drop_at must be in"):
         Preset("bad", steps=100, frvsr_from_sisr=50, flow_warmup=0, gan_steps=1,
                val_every=10, lr_drop_at=40)
@@ -184,7 +182,8 @@ def test_smoke_demo_runs_every_stage(tmp_path: Path) -> None:
     # The last checkpoints the evaluation read hold every step of each run, at a tenth of
     # the configured learning rate (smoke drops it after update 3 of 4).
     smoke = PRESETS["smoke"]
-    for stage, steps in (("sisr", smoke.steps), ("frvsr", smoke.steps - smoke.frvsr_from_sisr)):
+    frvsr_steps = smoke.steps - smoke.frvsr_from_sisr + smoke.flow_warmup
+    for stage, steps in (("sisr", smoke.steps), ("frvsr", frvsr_steps)):
         state = torch.load(out / stage / "checkpoints" / "last.ckpt", map_location="cpu",
                            weights_only=False)
         base_lr = OmegaConf.load(out / stage / "config.yaml").model.optimizer.lr
