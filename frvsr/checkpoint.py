@@ -256,6 +256,8 @@ def resume_problem(
     Compares the stage and the generator's MATCH_KEYS (readable reasons first), then every
     stored tensor's name and shape with the run's state dict (`shapes`; frozen loss
     networks excluded, they are not stored), which also covers discriminator widths.
+    The generator's EMA copy (`generator_ema.*`) is neither required nor refused: a
+    resumed run may switch `model.ema_decay` on or off.
     """
     stored = entry["meta"]
     if stored.get("stage") != stage:
@@ -271,7 +273,8 @@ def resume_problem(
         if tuple(saved[key].shape) != tuple(shape):
             return (f"{key} is {tuple(saved[key].shape)} there and {tuple(shape)} here "
                     "(another width)")
-    extra = [k for k in saved if k not in shapes]
+    # The EMA copy mirrors the generator checked above; a run may start or drop it.
+    extra = [k for k in saved if k not in shapes and not k.startswith("generator_ema.")]
     if extra:
         return f"it holds weights this run does not have ({extra[0]}; another model configuration)"
     return None

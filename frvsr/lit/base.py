@@ -314,3 +314,13 @@ class GeneratorModule(L.LightningModule):
         for key, value in self.state_dict().items():
             if key.split(".", 1)[0].endswith("_loss") and key not in state:
                 state[key] = value
+        # `model.ema_decay` may change when a run is resumed (e.g. a weight average over a
+        # low-learning-rate tail): a new average starts from the resumed weights, as with
+        # `init_from`; a run resumed without one drops the saved average.
+        if self.generator_ema is not None and not any(k.startswith("generator_ema.")
+                                                      for k in state):
+            for key in [k for k in state if k.startswith("generator.")]:
+                state["generator_ema." + key[len("generator."):]] = state[key].clone()
+        if self.generator_ema is None:
+            for key in [k for k in state if k.startswith("generator_ema.")]:
+                del state[key]

@@ -15,9 +15,11 @@ from frvsr.lit.console import say
 
 
 def _resume_shapes(model: GeneratorModule) -> dict[str, torch.Size]:
-    """Parameter/buffer shapes a resumed checkpoint must hold (frozen loss nets are not saved)."""
+    """Parameter/buffer shapes a resumed checkpoint must hold (frozen loss nets are not
+    saved; the EMA copy mirrors the generator and may start or stop at a resume:
+    `GeneratorModule.on_load_checkpoint`)."""
     return {k: v.shape for k, v in model.state_dict().items()
-            if not k.split(".", 1)[0].endswith("_loss")}
+            if not k.split(".", 1)[0].endswith("_loss") and not k.startswith("generator_ema.")}
 
 
 def _resume_fix(model: GeneratorModule, problem: str) -> str:

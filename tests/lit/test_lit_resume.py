@@ -50,3 +50,32 @@ def test_resume_matches_uninterrupted_run(
     # and the resumed run really trained past the interruption
     key = "generator.flow_net.encoder1.0.weight"
     assert not torch.equal(first[key], b[key])
+
+
+@pytest.mark.slow
+def test_resume_may_start_or_drop_the_weight_average(tmp_path: Path) -> None:
+    """`model.ema_decay` switched on at a resume: the average starts from the resumed
+    weights (one update later it is their lerp with the new ones); switched off, the saved
+    average is dropped. Neither is refused as another configuration."""
+    common = ["experiment=sisr", *TINY, "trainer.val_check_interval=1000"]
+    train(compose_train(tmp_path, [*common, "trainer.max_steps=2"], name="sisr/plain"))
+    plain = tmp_path / "sisr/plain/checkpoints/last.ckpt"
+    start = _state(tmp_path / "sisr/plain")
+    assert not any(k.startswith("generator_ema.") for k in start)
+
+    train(compose_train(tmp_path, [*common, "trainer.max_steps=3", "model.ema_decay=0.5",
+                                   f"ckpt_path={plain}"], name="sisr/ema"))
+    averaged = _state(tmp_path / "sisr/ema")
+    weights = [k for k in averaged if k.startswith("generator.") and k.endswith("weight")]
+    assert weights
+    for key in weights:
+        ema = averaged["generator_ema." + key[len("generator."):]]
+        torch.testing.assert_close(ema, 0.5 * start[key] + 0.5 * averaged[key])
+        assert not torch.equal(start[key], averaged[key])  # it trained one more step
+
+    ema_ckpt = tmp_path / "sisr/ema/checkpoints/last.ckpt"
+    train(compose_train(tmp_path, [*common, "trainer.max_steps=4", f"ckpt_path={ema_ckpt}"],
+                        name="sisr/dropped"))
+    dropped = _state(tmp_path / "sisr/dropped")
+    assert int(dropped["iteration"]) == 4
+    assert not any(k.startswith("generator_ema.") for k in dropped)
