@@ -273,10 +273,18 @@ def resume_problem(
         if tuple(saved[key].shape) != tuple(shape):
             return (f"{key} is {tuple(saved[key].shape)} there and {tuple(shape)} here "
                     "(another width)")
-    # The EMA copy mirrors the generator checked above; a run may start or drop it.
+    # The EMA copy mirrors the generator checked above; a run may start or drop it, but a
+    # stored one must mirror the stored generator exactly (else Lightning's load fails).
     extra = [k for k in saved if k not in shapes and not k.startswith("generator_ema.")]
     if extra:
         return f"it holds weights this run does not have ({extra[0]}; another model configuration)"
+    ema = {k[len("generator_ema."):]: tuple(v.shape) for k, v in saved.items()
+           if k.startswith("generator_ema.")}
+    generator = {k[len("generator."):]: tuple(v.shape) for k, v in saved.items()
+                 if k.startswith("generator.")}
+    if ema and ema != generator:
+        return ("its weight average (generator_ema.*) does not mirror its generator "
+                "(a damaged file)")
     return None
 
 

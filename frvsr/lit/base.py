@@ -320,7 +320,7 @@ class GeneratorModule(L.LightningModule):
         if self.generator_ema is not None and not any(k.startswith("generator_ema.")
                                                       for k in state):
             for key in [k for k in state if k.startswith("generator.")]:
-                state["generator_ema." + key[len("generator."):]] = state[key].clone()
+                state["generator_ema." + key[len("generator."):]] = state[key]
         if self.generator_ema is None:
             for key in [k for k in state if k.startswith("generator_ema.")]:
                 del state[key]

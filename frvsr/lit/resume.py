@@ -85,6 +85,18 @@ def _check_unfinished(cfg: DictConfig, path: Path) -> None:
     )
 
 
+def _say_ema_change(model: GeneratorModule, path: Path) -> None:
+    """One line when the resumed run starts or drops a weight average the file does not
+    match (`GeneratorModule.on_load_checkpoint` does it), so neither goes unnoticed."""
+    saved = any(k.startswith("generator_ema.") for k in read_frvsr_entry(path)["state_dict"])
+    if model.generator_ema is not None and not saved:
+        say(f"model.ema_decay={model.ema_decay}: {path} has no weight average; "
+            "one starts from its weights")
+    elif model.generator_ema is None and saved:
+        say(f"model.ema_decay=0: the weight average saved in {path} is dropped "
+            "(set model.ema_decay to keep it)")
+
+
 def resolve_ckpt_path(cfg: DictConfig, model: GeneratorModule) -> str | None:
     """`ckpt_path=last`: newest `last.ckpt` of this task's runs that fits `model`; a path is
     checked the same way. A misfit is one line naming the file and the fix, not Lightning's
@@ -104,6 +116,7 @@ def resolve_ckpt_path(cfg: DictConfig, model: GeneratorModule) -> str | None:
         _check_unfinished(cfg, path)
         _tidy(path)
         say(f"resuming from {path}")
+        _say_ema_change(model, path)
         return str(path)
     root = Path(cfg.paths.log_dir) / cfg.task_name
     found, rejected = find_resume_checkpoint(root, model.stage, model.meta, shapes)
@@ -123,4 +136,5 @@ def resolve_ckpt_path(cfg: DictConfig, model: GeneratorModule) -> str | None:
     _check_unfinished(cfg, Path(found))
     _tidy(Path(found))
     say(f"resuming from {found}")
+    _say_ema_change(model, Path(found))
     return str(found)

@@ -7,12 +7,18 @@ batches the restored loop already consumed).
 """
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pytest
 import torch
 
+from frvsr.checkpoint import resume_problem
 from frvsr.lit.fit import fit as train
+from frvsr.lit.resume import _resume_shapes
+from frvsr.lit.sr_module import SRModule
+from frvsr.losses import PixelLoss
+from frvsr.models import FNet, FRVSRNet
 from tests.helpers.lit import TINY, compose_train
 
 N = 3
@@ -53,7 +59,8 @@ def test_resume_matches_uninterrupted_run(
 
 
 @pytest.mark.slow
-def test_resume_may_start_or_drop_the_weight_average(tmp_path: Path) -> None:
+def test_resume_may_start_or_drop_the_weight_average(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     """`model.ema_decay` switched on at a resume: the average starts from the resumed
     weights (one update later it is their lerp with the new ones); switched off, the saved
     average is dropped. Neither is refused as another configuration."""
@@ -65,6 +72,7 @@ def test_resume_may_start_or_drop_the_weight_average(tmp_path: Path) -> None:
 
     train(compose_train(tmp_path, [*common, "trainer.max_steps=3", "model.ema_decay=0.5",
                                    f"ckpt_path={plain}"], name="sisr/ema"))
+    assert "has no weight average; one starts from its weights" in capsys.readouterr().out
     averaged = _state(tmp_path / "sisr/ema")
     weights = [k for k in averaged if k.startswith("generator.") and k.endswith("weight")]
     assert weights
@@ -76,6 +84,52 @@ def test_resume_may_start_or_drop_the_weight_average(tmp_path: Path) -> None:
     ema_ckpt = tmp_path / "sisr/ema/checkpoints/last.ckpt"
     train(compose_train(tmp_path, [*common, "trainer.max_steps=4", f"ckpt_path={ema_ckpt}"],
                         name="sisr/dropped"))
+    assert "is dropped (set model.ema_decay to keep it)" in capsys.readouterr().out
     dropped = _state(tmp_path / "sisr/dropped")
     assert int(dropped["iteration"]) == 4
     assert not any(k.startswith("generator_ema.") for k in dropped)
+
+
+def _module(ema_decay: float) -> SRModule:
+    torch.manual_seed(0)
+    return SRModule(generator=partial(FRVSRNet, num_feat=8, num_block=1), flow_net=FNet(),
+                    scale=4, pixel_loss=PixelLoss(), optimizer=partial(torch.optim.Adam),
+                    ema_decay=ema_decay)
+
+
+def _loaded(module: SRModule, state: dict[str, torch.Tensor]) -> SRModule:
+    checkpoint = {"state_dict": dict(state)}
+    module.on_load_checkpoint(checkpoint)
+    module.load_state_dict(checkpoint["state_dict"], strict=True)
+    return module
+
+
+def test_a_started_average_is_the_resumed_generator_and_a_dropped_one_is_not_loaded() -> None:
+    """Every key, parameters and buffers: a new average equals the loaded generator; with
+    the average off the generator gets the saved live weights, never the average."""
+    plain = _module(0.0)
+    started = _loaded(_module(0.9), plain.state_dict())
+    for key, value in plain.generator.state_dict().items():
+        assert torch.equal(started.generator.state_dict()[key], value)
+        assert torch.equal(started.generator_ema.state_dict()[key], value)
+
+    with torch.no_grad():  # an average that differs from the live weights
+        for p in started.generator_ema.parameters():
+            p.add_(1.0)
+    dropped = _loaded(_module(0.0), started.state_dict())
+    for key, value in started.generator.state_dict().items():
+        assert torch.equal(dropped.generator.state_dict()[key], value)
+    assert dropped.generator_ema is None
+
+
+def test_a_damaged_average_is_a_resume_problem_not_a_traceback() -> None:
+    module = _module(0.9)
+    state = module.state_dict()
+    entry = {"meta": {**module.meta, "stage": module.stage}, "state_dict": state}
+    shapes = _resume_shapes(module)
+    assert resume_problem(entry, module.stage, module.meta, shapes) is None
+    for damaged in ({k: v for k, v in state.items() if k != "generator_ema.sr_net.conv_in.bias"},
+                    {**state, "generator_ema.sr_net.conv_in.bias": torch.zeros(3)}):
+        problem = resume_problem({**entry, "state_dict": damaged}, module.stage, module.meta,
+                                 shapes)
+        assert problem is not None and "does not mirror its generator" in problem
