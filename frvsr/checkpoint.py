@@ -24,6 +24,10 @@ GENERATOR_PREFIX = "generator."
 EMA_PREFIX = "generator_ema."
 
 
+def _shapes(state: dict[str, torch.Tensor]) -> dict[str, tuple[int, ...]]:
+    return {k: tuple(v.shape) for k, v in state.items()}
+
+
 def build_generator(
     sr_net: Callable[..., nn.Module], flow_net: nn.Module | None, scale: int, channels: int = 3
 ) -> nn.Module:
@@ -275,14 +279,11 @@ def resume_problem(
                     "(another width)")
     # The EMA copy mirrors the generator checked above; a run may start or drop it, but a
     # stored one must mirror the stored generator exactly (else Lightning's load fails).
-    extra = [k for k in saved if k not in shapes and not k.startswith("generator_ema.")]
+    extra = [k for k in saved if k not in shapes and not k.startswith(EMA_PREFIX)]
     if extra:
         return f"it holds weights this run does not have ({extra[0]}; another model configuration)"
-    ema = {k[len("generator_ema."):]: tuple(v.shape) for k, v in saved.items()
-           if k.startswith("generator_ema.")}
-    generator = {k[len("generator."):]: tuple(v.shape) for k, v in saved.items()
-                 if k.startswith("generator.")}
-    if ema and ema != generator:
+    if uses_ema(saved, True) and _shapes(generator_state(saved, True)) != _shapes(
+            generator_state(saved, False)):
         return ("its weight average (generator_ema.*) does not mirror its generator "
                 "(a damaged file)")
     return None

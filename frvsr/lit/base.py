@@ -10,7 +10,13 @@ import lightning as L
 import torch
 from torch import Tensor, nn
 
-from frvsr.checkpoint import build_generator, generator_meta
+from frvsr.checkpoint import (
+    EMA_PREFIX,
+    build_generator,
+    generator_meta,
+    generator_state,
+    uses_ema,
+)
 from frvsr.data import bicubic_baseline
 from frvsr.errors import ConfigError
 from frvsr.lit.ema import ema_update
@@ -317,10 +323,8 @@ class GeneratorModule(L.LightningModule):
         # `model.ema_decay` may change when a run is resumed (e.g. a weight average over a
         # low-learning-rate tail): a new average starts from the resumed weights, as with
         # `init_from`; a run resumed without one drops the saved average.
-        if self.generator_ema is not None and not any(k.startswith("generator_ema.")
-                                                      for k in state):
-            for key in [k for k in state if k.startswith("generator.")]:
-                state["generator_ema." + key[len("generator."):]] = state[key]
+        if self.generator_ema is not None and not uses_ema(state, True):
+            state.update({EMA_PREFIX + k: v for k, v in generator_state(state, False).items()})
         if self.generator_ema is None:
-            for key in [k for k in state if k.startswith("generator_ema.")]:
+            for key in [k for k in state if k.startswith(EMA_PREFIX)]:
                 del state[key]

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import torch
 from omegaconf import DictConfig, OmegaConf
 
-from frvsr.checkpoint import find_resume_checkpoint, read_frvsr_entry, resume_problem
+from frvsr.checkpoint import (
+    EMA_PREFIX,
+    find_resume_checkpoint,
+    read_frvsr_entry,
+    resume_problem,
+    uses_ema,
+)
 from frvsr.errors import CheckpointError
 from frvsr.lit.base import GeneratorModule
 from frvsr.lit.console import say
@@ -19,7 +26,7 @@ def _resume_shapes(model: GeneratorModule) -> dict[str, torch.Size]:
     saved; the EMA copy mirrors the generator and may start or stop at a resume:
     `GeneratorModule.on_load_checkpoint`)."""
     return {k: v.shape for k, v in model.state_dict().items()
-            if not k.split(".", 1)[0].endswith("_loss") and not k.startswith("generator_ema.")}
+            if not k.split(".", 1)[0].endswith("_loss") and not k.startswith(EMA_PREFIX)}
 
 
 def _resume_fix(model: GeneratorModule, problem: str) -> str:
@@ -71,8 +78,8 @@ def _target_steps(cfg: DictConfig) -> int | None:
     return int(steps) if steps and int(steps) > 0 else None
 
 
-def _check_unfinished(cfg: DictConfig, path: Path) -> None:
-    done = int(read_frvsr_entry(path)["meta"].get("iteration", 0))
+def _check_unfinished(cfg: DictConfig, path: Path, entry: dict[str, Any]) -> None:
+    done = int(entry["meta"].get("iteration", 0))
     target = _target_steps(cfg)
     if target is None or done < target:
         return
@@ -85,10 +92,10 @@ def _check_unfinished(cfg: DictConfig, path: Path) -> None:
     )
 
 
-def _say_ema_change(model: GeneratorModule, path: Path) -> None:
+def _say_ema_change(model: GeneratorModule, path: Path, entry: dict[str, Any]) -> None:
     """One line when the resumed run starts or drops a weight average the file does not
     match (`GeneratorModule.on_load_checkpoint` does it), so neither goes unnoticed."""
-    saved = any(k.startswith("generator_ema.") for k in read_frvsr_entry(path)["state_dict"])
+    saved = uses_ema(entry["state_dict"], True)
     if model.generator_ema is not None and not saved:
         say(f"model.ema_decay={model.ema_decay}: {path} has no weight average; "
             "one starts from its weights")
@@ -108,15 +115,16 @@ def resolve_ckpt_path(cfg: DictConfig, model: GeneratorModule) -> str | None:
         path = Path(cfg.ckpt_path)
         if not path.is_file():
             raise CheckpointError(f"ckpt_path={path} does not exist; pass a .ckpt file")
-        problem = resume_problem(read_frvsr_entry(path), model.stage, model.meta, shapes)
+        entry = read_frvsr_entry(path)
+        problem = resume_problem(entry, model.stage, model.meta, shapes)
         if problem is not None:
             raise CheckpointError(
                 f"ckpt_path={path} cannot resume this run: {problem}; {_resume_fix(model, problem)}"
             )
-        _check_unfinished(cfg, path)
+        _check_unfinished(cfg, path, entry)
         _tidy(path)
         say(f"resuming from {path}")
-        _say_ema_change(model, path)
+        _say_ema_change(model, path, entry)
         return str(path)
     root = Path(cfg.paths.log_dir) / cfg.task_name
     found, rejected = find_resume_checkpoint(root, model.stage, model.meta, shapes)
@@ -133,8 +141,9 @@ def resolve_ckpt_path(cfg: DictConfig, model: GeneratorModule) -> str | None:
     if rejected:
         say(f"passed over {len(rejected)} newer last.ckpt of another configuration "
             f"(newest {rejected[0][0]}: {rejected[0][1]})")
-    _check_unfinished(cfg, Path(found))
+    entry = read_frvsr_entry(found)
+    _check_unfinished(cfg, Path(found), entry)
     _tidy(Path(found))
     say(f"resuming from {found}")
-    _say_ema_change(model, Path(found))
+    _say_ema_change(model, Path(found), entry)
     return str(found)
