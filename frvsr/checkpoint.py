@@ -29,17 +29,20 @@ def _shapes(state: dict[str, torch.Tensor]) -> dict[str, tuple[int, ...]]:
 
 
 def build_generator(
-    sr_net: Callable[..., nn.Module], flow_net: nn.Module | None, scale: int, channels: int = 3
+    sr_net: Callable[..., nn.Module], flow_net: nn.Module | None, scale: int, channels: int = 3,
+    memory_warp: str = "bilinear",
 ) -> nn.Module:
     """FRVSR around `sr_net` when a flow net is given, else the backbone alone (frame-by-frame).
 
     `sr_net` is the Hydra `_partial_` backbone; the parent fills in the derived arguments.
+    `memory_warp` (FRVSR only): how the previous estimate is resampled (`FRVSR` docstring).
     """
     if flow_net is None:
         return sr_net(in_channels=channels, out_channels=channels, scale=scale)
     from frvsr.models import FRVSR
 
-    return FRVSR(flow_net=flow_net, sr_net=sr_net, scale=scale)
+    return FRVSR(flow_net=flow_net, sr_net=sr_net, scale=scale,
+                 memory_warp=memory_warp)  # type: ignore[arg-type]  # FRVSR checks it
 
 
 # Module paths that checkpoints of earlier versions may name (in `meta.generator_class` or a
@@ -160,7 +163,9 @@ def load_generator(path: str | Path, ema: bool = True) -> LoadedGenerator:
     sr_net = instantiate(model_cfg["generator"], _partial_=True)
     flow_cfg = model_cfg.get("flow_net")
     flow_net = instantiate(flow_cfg) if flow_cfg else None
-    model = build_generator(sr_net, flow_net, int(meta["scale"]))
+    # Checkpoints written before `model.memory_warp` existed warped bilinearly.
+    model = build_generator(sr_net, flow_net, int(meta["scale"]),
+                            memory_warp=str(model_cfg.get("memory_warp", "bilinear")))
     state = generator_state(entry["state_dict"], ema)
     try:
         model.load_state_dict(state, strict=True)

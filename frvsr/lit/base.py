@@ -53,6 +53,8 @@ class GeneratorModule(L.LightningModule):
             so they are the same clips every time).
         channels_last: convolutions in NHWC layout (faster with AMP on GPUs).
         compile: `torch.compile` the generator's forward (off by default: slow start on CPU).
+        memory_warp: recurrent models: `"bilinear"` (the paper's) or `"bicubic"` resampling
+            of the previous estimate (`frvsr.models.FRVSR`); ignored frame by frame.
     """
 
     stage = "base"
@@ -77,12 +79,13 @@ class GeneratorModule(L.LightningModule):
         num_sample_clips: int = 1,
         channels_last: bool = False,
         compile: bool = False,
+        memory_warp: str = "bilinear",
     ) -> None:
         super().__init__()
         if not 0.0 <= ema_decay < 1.0:
             raise ConfigError(f"model.ema_decay={ema_decay} must be in [0, 1); 0 disables EMA")
         self.recurrent = flow_net is not None
-        self.generator = build_generator(generator, flow_net, scale)
+        self.generator = build_generator(generator, flow_net, scale, memory_warp=memory_warp)
         self.meta = generator_meta(generator, scale, self.recurrent)
         self.scale = scale
         self.ema_decay = ema_decay

@@ -15,7 +15,7 @@ from torch import Tensor, nn
 
 from frvsr.errors import ConfigError
 from frvsr.models.blocks import upsample_bicubic_tecogan
-from frvsr.ops.warp import flow_warp, space_to_depth, upsample_flow
+from frvsr.ops.warp import WarpMode, flow_warp, space_to_depth, upsample_flow
 
 FlowUpsampling = Literal["bilinear", "bicubic_tecogan"]
 
@@ -56,6 +56,10 @@ class FRVSR(nn.Module):
         flow_upsampling: ``"bilinear"`` (``frvsr.ops.upsample_flow``) or
             ``"bicubic_tecogan"`` (TecoGAN-PyTorch's BD models upsample flows with their
             bicubic; needed only to reproduce those checkpoints exactly).
+        memory_warp: how the previous SR estimate is resampled along the upsampled flow:
+            ``"bilinear"`` (the paper's and TecoGAN's) or ``"bicubic"``, which blurs fine
+            texture less under sub-pixel motion (``frvsr.ops.flow_warp``). The LR warp of
+            the flow loss stays bilinear.
     """
 
     def __init__(
@@ -65,6 +69,7 @@ class FRVSR(nn.Module):
         scale: int = 4,
         num_channels: int = 3,
         flow_upsampling: FlowUpsampling = "bilinear",
+        memory_warp: WarpMode = "bilinear",
     ) -> None:
         super().__init__()
         if scale not in (2, 3, 4):
@@ -77,9 +82,12 @@ class FRVSR(nn.Module):
             )
         if flow_upsampling not in ("bilinear", "bicubic_tecogan"):
             raise ConfigError(f"unknown flow_upsampling {flow_upsampling!r}")
+        if memory_warp not in ("bilinear", "bicubic"):
+            raise ConfigError(f"model.memory_warp={memory_warp!r}; use bilinear or bicubic")
         self.scale = scale
         self.num_channels = num_channels
         self.flow_upsampling = flow_upsampling
+        self.memory_warp = memory_warp
         self.flow_net = flow_net
         self.sr_net = sr_net(
             in_channels=(scale**2 + 1) * num_channels, out_channels=num_channels, scale=scale
@@ -95,7 +103,8 @@ class FRVSR(nn.Module):
         return self.sr_net(torch.cat([lr_t, prev_estimate], dim=1))
 
     def _warp_estimate(self, sr_prev: Tensor, lr_flow: Tensor) -> Tensor:
-        return space_to_depth(flow_warp(sr_prev, self.upsample_flow(lr_flow)), self.scale)
+        return space_to_depth(flow_warp(sr_prev, self.upsample_flow(lr_flow), self.memory_warp),
+                              self.scale)
 
     def _zero_estimate(self, lr_t: Tensor) -> Tensor:
         b, c, h, w = lr_t.shape

@@ -14,11 +14,13 @@ Conventions (see docs/DESIGN.md):
 """
 from __future__ import annotations
 
+from typing import Literal
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-__all__ = ["flow_warp", "upsample_flow", "space_to_depth", "depth_to_space"]
+__all__ = ["WarpMode", "flow_warp", "upsample_flow", "space_to_depth", "depth_to_space"]
 
 
 def _check_flow(x: Tensor, flow: Tensor) -> None:
@@ -34,13 +36,24 @@ def _check_flow(x: Tensor, flow: Tensor) -> None:
         )
 
 
-def flow_warp(x: Tensor, flow: Tensor) -> Tensor:
-    """Bilinearly sample ``x`` (``B,C,H,W``) at ``p + flow(p)`` for every pixel ``p``.
+WarpMode = Literal["bilinear", "bicubic"]
+
+
+def flow_warp(x: Tensor, flow: Tensor, mode: WarpMode = "bilinear") -> Tensor:
+    """Sample ``x`` (``B,C,H,W``) at ``p + flow(p)`` for every pixel ``p``.
 
     ``flow`` is ``B,2,H,W`` in pixels (channel 0 = x). Border padding. Differentiable with
-    respect to both ``x`` and ``flow``.
+    respect to both ``x`` and ``flow``. ``mode="bilinear"`` (FRVSR's and TecoGAN's warp) or
+    ``"bicubic"`` (``grid_sample``'s cubic convolution, a = -0.75): bilinear sampling at a
+    fractional offset low-passes the warped image (at half a pixel it removes the highest
+    frequency entirely), bicubic keeps more of it and may overshoot the input's range.
+
+    Raises:
+        ValueError: shapes that do not fit (see ``_check_flow``), an unknown ``mode``.
     """
     _check_flow(x, flow)
+    if mode not in ("bilinear", "bicubic"):
+        raise ValueError(f"flow_warp mode={mode!r}; use 'bilinear' or 'bicubic'")
     _, _, h, w = x.shape
     # Coordinates in at least float32: half precision cannot address a 1080p row exactly.
     dtype = torch.promote_types(x.dtype, torch.float32)
@@ -58,7 +71,7 @@ def flow_warp(x: Tensor, flow: Tensor) -> Tensor:
         gy = torch.zeros_like(gy)
     grid = torch.stack((gx, gy), dim=-1)  # B,H,W,2 as grid_sample wants (x first)
     out = F.grid_sample(
-        x.to(dtype), grid, mode="bilinear", padding_mode="border", align_corners=True
+        x.to(dtype), grid, mode=mode, padding_mode="border", align_corners=True
     )
     return out.to(x.dtype)
 

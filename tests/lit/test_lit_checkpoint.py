@@ -66,3 +66,16 @@ def test_compiled_generator_saves_plain_keys(tmp_path: Path, monkeypatch) -> Non
     keys = torch.load(path, weights_only=True)["state_dict"].keys()
     assert not any("_orig_mod" in k for k in keys)
     assert not frvsr.load_generator(path).recurrent
+
+
+def test_memory_warp_is_rebuilt_from_the_checkpoint(tmp_path: Path) -> None:
+    # A run trained with model.memory_warp=bicubic evaluates with it; checkpoints written
+    # before the option existed (no key in their config) keep the bilinear warp.
+    from tests.helpers.generators import FRVSR_YAML, save_checkpoint, tiny_frvsr
+
+    path = save_checkpoint(tmp_path / "old.ckpt", tiny_frvsr())
+    assert frvsr.load_generator(path).model.memory_warp == "bilinear"
+    entry = torch.load(path, weights_only=False)
+    entry["frvsr"]["config"] = FRVSR_YAML.replace("model:\n", "model:\n  memory_warp: bicubic\n")
+    torch.save(entry, tmp_path / "bicubic.ckpt")
+    assert frvsr.load_generator(tmp_path / "bicubic.ckpt").model.memory_warp == "bicubic"

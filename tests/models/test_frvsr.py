@@ -6,8 +6,9 @@ import functools
 import pytest
 import torch
 
+from frvsr.errors import ConfigError
 from frvsr.models import FRVSR, FNet, FRVSRNet, FRVSRState, SRResNet
-from frvsr.ops import flow_warp
+from frvsr.ops import flow_warp, space_to_depth
 
 
 def _count(module: torch.nn.Module) -> int:
@@ -77,6 +78,29 @@ def test_step_equals_forward(scale: int) -> None:
             sr_t, state = model.step(lr[:, t], state)
             frames.append(sr_t)
     assert (torch.stack(frames, 1) - full).abs().max() < 1e-5
+
+
+def test_memory_warp_resamples_the_previous_estimate_as_asked() -> None:
+    torch.manual_seed(0)
+    sr_net = functools.partial(FRVSRNet, num_feat=8, num_block=2)
+    model = FRVSR(FNet(), sr_net, scale=4, memory_warp="bicubic").eval()
+    sr_prev, lr_flow = torch.rand(1, 3, 24, 24), torch.full((1, 2, 6, 6), 0.3)
+    hr_flow = model.upsample_flow(lr_flow)
+    with torch.no_grad():
+        got = model._warp_estimate(sr_prev, lr_flow)
+        bicubic = space_to_depth(flow_warp(sr_prev, hr_flow, mode="bicubic"), 4)
+        assert torch.equal(got, bicubic)
+        assert not torch.allclose(got, space_to_depth(flow_warp(sr_prev, hr_flow), 4))
+        # Streaming equals the whole-clip forward with the bicubic warp too.
+        lr = torch.rand(1, 3, 3, 8, 8)
+        state: FRVSRState | None = model.reset()
+        frames = []
+        for t in range(3):
+            sr_t, state = model.step(lr[:, t], state)
+            frames.append(sr_t)
+        assert (torch.stack(frames, 1) - model(lr).sr).abs().max() < 1e-5
+    with pytest.raises(ConfigError, match="memory_warp='nearest'"):
+        FRVSR(FNet(), sr_net, scale=4, memory_warp="nearest")  # type: ignore[arg-type]
 
 
 def test_first_frame_uses_zero_previous_estimate() -> None:

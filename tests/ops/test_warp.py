@@ -113,3 +113,30 @@ def test_half_precision_image_keeps_exact_coordinates() -> None:
     out = flow_warp(x.to(torch.bfloat16), _const_flow(1, 2, 1100, 1.0, 0.0))
     assert out.dtype == torch.bfloat16
     torch.testing.assert_close(out[..., 1000:1099].float(), x[..., 1001:1100].bfloat16().float())
+
+
+@pytest.mark.parametrize("dx,dy", [(0, 0), (3, -2)])
+def test_bicubic_warp_is_exact_on_integer_flows(dx: int, dy: int) -> None:
+    x = torch.rand(1, 3, 32, 32)
+    out = flow_warp(x, _const_flow(1, 32, 32, dx, dy), mode="bicubic")
+    ys, xs = slice(max(0, -dy) + 2, 30 - max(0, dy)), slice(max(0, -dx) + 2, 30 - max(0, dx))
+    ys_in, xs_in = slice(ys.start + dy, ys.stop + dy), slice(xs.start + dx, xs.stop + dx)
+    assert (out[..., ys, xs] - x[..., ys_in, xs_in]).abs().max() < 1e-5
+
+
+def test_bicubic_warp_keeps_more_of_the_finest_texture() -> None:
+    # Columns alternating 0/1 shifted by a quarter pixel: bilinear blends neighbours to
+    # 0.75/0.25, the cubic convolution (a = -0.75) keeps 0.84375/0.15625.
+    x = torch.zeros(1, 1, 8, 32)
+    x[..., ::2] = 1.0
+    flow = _const_flow(1, 8, 32, 0.25, 0.0)
+    bilinear = flow_warp(x, flow)[0, 0, 4, 4:28]
+    bicubic = flow_warp(x, flow, mode="bicubic")[0, 0, 4, 4:28]
+    torch.testing.assert_close(bilinear[::2], torch.full((12,), 0.75), rtol=0, atol=1e-5)
+    torch.testing.assert_close(bicubic[::2], torch.full((12,), 0.84375), rtol=0, atol=1e-5)
+    torch.testing.assert_close(bicubic[1::2], torch.full((12,), 0.15625), rtol=0, atol=1e-5)
+
+
+def test_unknown_warp_mode_is_refused() -> None:
+    with pytest.raises(ValueError, match="mode='nearest'"):
+        flow_warp(torch.rand(1, 1, 4, 4), torch.zeros(1, 2, 4, 4), mode="nearest")  # type: ignore[arg-type]
