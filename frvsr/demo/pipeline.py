@@ -58,7 +58,7 @@ def train_all(preset: Preset, out: Path, seed: int
     runs = {"sisr": out / "sisr", "frvsr": out / "frvsr", "gan": out / "gan"}
     common = [*_training(preset, seed), *preset.pixel_overrides]
     k, w, n = preset.frvsr_from_sisr, preset.flow_warmup, preset.lr_drop_at
-    split = bool(preset.after_drop_overrides)
+    split = preset.split_at_drop
     sisr = ["experiment=sisr", *common, *preset.lr_drop()]
     frvsr = ["experiment=pretrain", *common, *preset.frvsr_overrides, *preset.pretrain_overrides,
              *preset.lr_drop(k - w),  # its flow-only steps come first
@@ -87,10 +87,12 @@ def train_all(preset: Preset, out: Path, seed: int
                              [*sisr, *after, f"trainer.max_steps={preset.steps}",
                               f"ckpt_path={_resume_point(runs['sisr'], n)}"]),
             stages.train_job(f"FRVSR (steps {n + 1}-{preset.steps})", runs["frvsr"],
-                             [*frvsr, *after, f"trainer.max_steps={preset.steps - k + w}",
+                             [*frvsr, *after, *preset.frvsr_after_drop_overrides,
+                              f"trainer.max_steps={preset.steps - k + w}",
                               f"ckpt_path={_resume_point(runs['frvsr'], n - k + w)}"])])
     gan = ["experiment=gan", f"seed={seed}", f"data.seed={seed}", *preset.overrides,
-           *preset.frvsr_overrides, *preset.gan_overrides, f"trainer.max_steps={preset.gan_steps}",
+           *preset.frvsr_overrides, *preset.frvsr_after_drop_overrides, *preset.gan_overrides,
+           f"trainer.max_steps={preset.gan_steps}",
            f"trainer.val_check_interval={preset.gan_steps}",
            f"model.init_from={stages.last_checkpoint(runs['frvsr'])}"]
     done.append(stages.train("GAN fine-tuning", runs["gan"], gan))
@@ -140,7 +142,14 @@ def _shared_recipe(preset: Preset) -> list[str]:
 
 def _after_drop(override: str) -> str:
     key, value = override.split("=", 1)
-    return f"{value}-frame clips after it" if key == "data.num_frames" else override
+    if key == "data.num_frames":
+        return f"{value}-frame clips after it"
+    return override
+
+
+def _frvsr_after_drop(override: str, drop: int) -> str:
+    key, value = override.split("=", 1)
+    return f"{value} memory warp after {drop}" if key == "model.memory_warp" else override
 
 
 def run_demo(preset: Preset, out: Path, seed: int) -> dict[str, Any]:
@@ -161,7 +170,8 @@ def run_demo(preset: Preset, out: Path, seed: int) -> dict[str, Any]:
            *(["truncated BPTT"] if "model.detach_memory=true" in preset.pretrain_overrides
              else []),
            *[f"teacher forcing {o.split('=')[1]} steps" for o in preset.pretrain_overrides
-             if o.startswith("model.teacher_forcing_steps=")]]
+             if o.startswith("model.teacher_forcing_steps=")],
+           *[_frvsr_after_drop(o, preset.lr_drop_at) for o in preset.frvsr_after_drop_overrides]]
     if how:
         frvsr_steps += f" ({', '.join(how)})"
     rows = [_row("bicubic", results["bicubic"], "-"),

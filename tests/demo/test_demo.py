@@ -67,13 +67,17 @@ def test_presets_give_both_backbones_the_same_training(
         assert _max_steps(legs[0]) == k and f"model.init_from={tmp_path / 'sisr'}" in " ".join(
             frvsr.args)
         assert f"ckpt_path={tmp_path / 'sisr' / 'checkpoints'}/step{k:07d}.ckpt" in calls[0][0].args
-    after = set(preset.after_drop_overrides)
-    if after:
+    after, frvsr_after = set(preset.after_drop_overrides), set(preset.frvsr_after_drop_overrides)
+    if after or frvsr_after:
         assert len(calls) == 2
         first_sisr, first_frvsr = calls[0]
         assert _max_steps(first_sisr.args) == n and _max_steps(first_frvsr.args) == n - k + w
-        assert not after & (set(first_sisr.args) | set(first_frvsr.args))
+        assert not (after | frvsr_after) & (set(first_sisr.args) | set(first_frvsr.args))
         assert after <= set(sisr.args) and after <= set(frvsr.args)
+        # FRVSR's own (its memory) reach FRVSR's last leg and the GAN stage, never the
+        # frame-by-frame run.
+        assert frvsr_after <= set(frvsr.args) and frvsr_after <= set(legs[-1])
+        assert not frvsr_after & set(sisr.args)
         for job, step in ((sisr, n), (frvsr, n - k + w)):
             assert f"ckpt_path={job.path / 'checkpoints'}/step{step:07d}.ckpt" in job.args
     else:
