@@ -29,8 +29,8 @@ install: $(STAMP)
 # The first command: frame-by-frame and FRVSR runs of one backbone, GAN fine-tuning, the
 # comparison on the held-out shot and the learning curve (python -m frvsr.demo --help).
 # DEMO=quick halves the steps; DEMO=long trains both models with 48 features and synthetic
-# pans for 4800 updates, then 1200 at a tenth of the learning rate on 20-frame clips
-# (about 55 minutes on 2 idle cores, estimated);
+# pans for 4800 updates, then 1200 at a tenth of the learning rate on 20-frame clips,
+# FRVSR warping its memory bicubically (about 55 minutes on 2 idle cores, estimated);
 # DEMO=smoke is the CI size (proves it runs, not what it reaches).
 DEMO ?= default
 train: $(STAMP)

@@ -1,6 +1,6 @@
 """The demo's sizes: `demo=default` (the README's table), `quick`, `long` (6000 updates of
 a 48-feature backbone, with synthetic pans, the last 1200 at a tenth of the learning rate
-on 20-frame clips) and `smoke` (CI).
+on 20-frame clips, FRVSR warping its memory bicubically over those) and `smoke` (CI).
 
 Fairness rule (issue "The recurrence must pay"): FRVSR and the frame-by-frame model get
 the same backbone, width, depth, data, crops, seed and number of backbone updates. When
